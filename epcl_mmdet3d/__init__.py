@@ -1,0 +1,2 @@
+"""EPCL for mmdetection3d: a frozen CLIP transformer as a point cloud backbone."""
+__version__ = '0.1.0'
