@@ -1,0 +1,2 @@
+from .synthetic import *  # noqa: F401,F403
+from .transforms import *  # noqa: F401,F403

@@ -1,0 +1,4 @@
+from .det_render import render_det_scene
+from .det_scene import load_aligned_scene_points, predict_det_scene
+
+__all__ = ['load_aligned_scene_points', 'predict_det_scene', 'render_det_scene']
