@@ -7,11 +7,15 @@ _base_ = ['./epcl_scannet_det.py']
 data_root = 'data/epcl_demo_scannet/'
 # The classes the synthetic generator places (a subset of ScanNet's 18, same names).
 metainfo = dict(classes=('cabinet', 'bed', 'chair', 'sofa', 'table', 'bookshelf'))
-num_points = 4096  # points per scene fed to the model (the files hold 20000)
+num_points = 2048  # points per scene fed to the model (the files hold 20000)
 
 model = dict(
     backbone=dict(
-        tokenizer=dict(num_tokens=256, num_neighbors=16),  # 16 points per token
+        tokenizer=dict(
+            num_tokens=128,  # 2048 points / 128 tokens = 16 points per token
+            num_neighbors=16,
+            hidden_channels=(32, 64),  # mini-PointNet widths (CPU-sized)
+            pos_hidden=32),
         task_token=dict(num_tokens=4),
         clip=dict(arch='EPCL-ViT-Tiny', pretrained=None, embed_dropout=0.0)),
     bbox_head=dict(
@@ -56,9 +60,9 @@ val_dataloader = dict(
     dataset=dict(data_root=data_root, metainfo=metainfo, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-max_epochs = 60  # 32 training rooms / batch 8 = 4 iterations per epoch
+max_epochs = 25  # 32 training rooms / batch 8 = 4 iterations per epoch: 100 steps
 warmup_epochs = 2
-optim_wrapper = dict(optimizer=dict(lr=1e-3))  # a higher rate for the short run
+optim_wrapper = dict(optimizer=dict(lr=2e-3))  # a higher rate for the short run
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=warmup_epochs,
          convert_to_iter_based=True),

@@ -45,10 +45,12 @@ def main():
     if args.max_epochs is not None:
         cfg.train_cfg.max_epochs = args.max_epochs
         cfg.train_cfg.val_interval = args.max_epochs
-        for sched in cfg.param_scheduler:
+        scheds = [s for s in cfg.param_scheduler if s.begin < args.max_epochs]
+        for sched in scheds:
             sched.end = min(sched.end, args.max_epochs)
             if 'T_max' in sched:
-                sched.T_max = max(sched.end - sched.begin, 1)
+                sched.T_max = sched.end - sched.begin
+        cfg.param_scheduler = scheds
     runner = Runner.from_cfg(cfg)
     start = time.time()
     runner.train()
