@@ -4,7 +4,7 @@
 # downloaded), and small numbers everywhere. Same code path as the full config.
 _base_ = ['./epcl_scannet_det.py']
 
-data_root = 'data/epcl_demo_scannet/'
+data_root = 'data/demo_scannet_det/'
 # The classes the synthetic generator places (a subset of ScanNet's 18, same names).
 metainfo = dict(classes=('cabinet', 'bed', 'chair', 'sofa', 'table', 'bookshelf'))
 num_points = 2048  # points per scene fed to the model (the files hold 20000)
@@ -60,7 +60,7 @@ val_dataloader = dict(
     dataset=dict(data_root=data_root, metainfo=metainfo, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-max_epochs = 25  # 32 training rooms / batch 8 = 4 iterations per epoch: 100 steps
+max_epochs = 50  # 32 training rooms / batch 8 = 4 iterations per epoch: 200 steps
 warmup_epochs = 2
 optim_wrapper = dict(optimizer=dict(lr=2e-3))  # a higher rate for the short run
 param_scheduler = [

@@ -1,7 +1,7 @@
 """Write a small synthetic data set in mmdet3d's ScanNet layout (for the demo and tests).
 
 Example:
-    python tools/create_demo_scannet.py data/epcl_demo_scannet --num-train 32 --num-val 8
+    python tools/create_demo_scannet.py data/demo_scannet_det --num-train 32 --num-val 8
 """
 import argparse
 
@@ -10,7 +10,7 @@ from epcl_mmdet3d.datasets.synthetic import create_scannet_like_dataset
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('out_dir', nargs='?', default='data/epcl_demo_scannet')
+    parser.add_argument('out_dir', nargs='?', default='data/demo_scannet_det')
     parser.add_argument('--num-train', type=int, default=32)
     parser.add_argument('--num-val', type=int, default=8)
     parser.add_argument('--num-points', type=int, default=20000)

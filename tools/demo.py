@@ -21,7 +21,7 @@ from epcl_mmdet3d.datasets.synthetic import create_scannet_like_dataset
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--config', default='configs/epcl_scannet_det_demo.py')
-    parser.add_argument('--data-root', default='data/epcl_demo_scannet')
+    parser.add_argument('--data-root', default='data/demo_scannet_det')
     parser.add_argument('--work-dir', default='work_dirs/epcl_demo_det')
     parser.add_argument('--max-epochs', type=int, default=None,
                         help='override the config\'s training length')
