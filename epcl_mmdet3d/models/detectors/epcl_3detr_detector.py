@@ -40,6 +40,9 @@ class EPCL3DETRDetector(Base3DDetector):
             raise ValueError(f'scenes in a batch have different shapes {sorted(sizes)}; '
                              'add PointSample(num_points=...) to the pipeline so that '
                              'every scene has the same number of points')
+        if points[0].shape[0] == 0:
+            raise ValueError('a scene has no points; check its point file (and any crop '
+                             'in the pipeline) before detection')
         return torch.stack(points, dim=0)  # (B, N, 3 + C)
 
     def extract_feat(self, batch_inputs_dict: Dict) -> Tuple[Tensor, Tensor, Tensor, Tensor]:

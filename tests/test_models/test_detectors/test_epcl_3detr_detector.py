@@ -91,6 +91,10 @@ def test_bad_inputs_have_clear_errors():
     model = build_tiny_detector().eval()
     with pytest.raises(ValueError, match='PointSample'):
         model.extract_feat(dict(points=[make_points(512), make_points(400)]))
+    with pytest.raises(ValueError, match='no points'):
+        model.extract_feat(dict(points=[torch.zeros(0, 3)]))
+    with pytest.raises(ValueError):  # fewer points than tokens: the tokenizer says so
+        model.extract_feat(dict(points=[make_points(10)]))
     model.bbox_head.num_queries = 10 ** 4
     with pytest.raises(ValueError, match='num_queries'):
         model._forward(dict(points=[make_points(512)]))
