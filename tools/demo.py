@@ -68,7 +68,8 @@ def main():
     render_det_scene(res['points'], out, res['pred_boxes'], res['pred_labels'],
                      res['pred_scores'], res['gt_boxes'], res['gt_labels'],
                      res['class_names'], score_thr=0.3,
-                     title=f"{res['scene']} (held out): predicted (solid) vs true (dashed)")
+                     title=f"{res['scene']} (held out): predicted boxes solid, "
+                     'true boxes dashed')
     print(f'picture: {out}')
 
 

@@ -27,7 +27,7 @@ def render_det_scene(points: np.ndarray, out_file: str,
                      gt_labels: Optional[np.ndarray] = None,
                      class_names: Sequence[str] = (), score_thr: float = 0.3,
                      title: str = '', max_points: int = 20000) -> str:
-    """Draw a scene with predicted (solid, coloured by class) and true (dashed, black)
+    """Draw a scene with predicted (solid, coloured by class) and true (dashed, white)
     boxes: a top view and a 3D view side by side.
 
     Args:
@@ -73,10 +73,11 @@ def render_det_scene(points: np.ndarray, out_file: str,
 
     fig = plt.figure(figsize=(14, 6.5))
     ax2d = fig.add_subplot(1, 2, 1)
-    ax2d.scatter(xyz[:, 0], xyz[:, 1], c=colors, s=0.5, linewidths=0)
+    ax2d.set_facecolor('0.15')  # dark ground: pale walls and floors stay visible
+    ax2d.scatter(xyz[:, 0], xyz[:, 1], c=colors, s=2.0, linewidths=0)
     for i, box in enumerate(gt_boxes):
         ax2d.add_patch(Rectangle(box[:2] - box[3:5] / 2, box[3], box[4], fill=False,
-                                 ec='black', ls='--', lw=1.5))
+                                 ec='white', ls='--', lw=1.5))
     for i, box in enumerate(pred_boxes):
         col = palette[int(pred_labels[i]) % 20] if pred_labels is not None else 'red'
         ax2d.add_patch(Rectangle(box[:2] - box[3:5] / 2, box[3], box[4], fill=False,
@@ -84,16 +85,19 @@ def render_det_scene(points: np.ndarray, out_file: str,
         ax2d.text(box[0], box[1], name(pred_labels, i), color=col, fontsize=7,
                   ha='center', va='center')
     ax2d.set_aspect('equal')
-    ax2d.set_title('top view (dashed black: ground truth)')
+    ax2d.set_title('top view (dashed white: ground truth)')
     ax2d.set_xlabel('x (m)')
     ax2d.set_ylabel('y (m)')
 
     ax3d = fig.add_subplot(1, 2, 2, projection='3d')
-    ax3d.scatter(xyz[:, 0], xyz[:, 1], xyz[:, 2], c=colors, s=0.3, linewidths=0)
+    ax3d.set_facecolor('0.15')
+    for axis in (ax3d.xaxis, ax3d.yaxis, ax3d.zaxis):
+        axis.set_pane_color((0.15, 0.15, 0.15, 1.0))
+    ax3d.scatter(xyz[:, 0], xyz[:, 1], xyz[:, 2], c=colors, s=1.0, linewidths=0)
     for boxes, labels, dashed in ((gt_boxes, gt_labels, True), (pred_boxes, pred_labels, False)):
         for i, box in enumerate(boxes):
             c = _corners(box[:6])
-            col = 'black' if dashed else (
+            col = 'white' if dashed else (
                 palette[int(labels[i]) % 20] if labels is not None else 'red')
             for a, b in _EDGES:
                 ax3d.plot(*zip(c[a], c[b]), color=col, lw=1.0, ls='--' if dashed else '-')

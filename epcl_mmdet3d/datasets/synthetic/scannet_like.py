@@ -138,12 +138,20 @@ def _shelf_parts(size):
 
 # Sizes: (x = width along the wall, y = depth, z = height), metres, loosely ScanNet-like.
 _KINDS = {
-    'cabinet': _ObjectKind('cabinet', (0.6, 0.4, 0.7), (1.2, 0.6, 1.0), (150, 110, 70), True, _box_parts),
-    'bed': _ObjectKind('bed', (1.4, 1.9, 0.8), (1.8, 2.2, 1.1), (200, 200, 230), True, _bed_parts),
-    'chair': _ObjectKind('chair', (0.45, 0.45, 0.8), (0.6, 0.6, 1.0), (60, 60, 160), False, _chair_parts),
-    'sofa': _ObjectKind('sofa', (1.6, 0.8, 0.8), (2.2, 1.0, 0.95), (160, 40, 40), True, _sofa_parts),
-    'table': _ObjectKind('table', (0.9, 0.7, 0.7), (1.6, 1.0, 0.8), (120, 80, 40), False, _table_parts),
-    'bookshelf': _ObjectKind('bookshelf', (0.8, 0.3, 1.6), (1.2, 0.4, 2.0), (90, 140, 90), True, _shelf_parts),
+    k.name: k for k in (
+        _ObjectKind('cabinet', (0.6, 0.4, 0.7), (1.2, 0.6, 1.0), (150, 110, 70), True,
+                    _box_parts),
+        _ObjectKind('bed', (1.4, 1.9, 0.8), (1.8, 2.2, 1.1), (200, 200, 230), True,
+                    _bed_parts),
+        _ObjectKind('chair', (0.45, 0.45, 0.8), (0.6, 0.6, 1.0), (60, 60, 160), False,
+                    _chair_parts),
+        _ObjectKind('sofa', (1.6, 0.8, 0.8), (2.2, 1.0, 0.95), (160, 40, 40), True,
+                    _sofa_parts),
+        _ObjectKind('table', (0.9, 0.7, 0.7), (1.6, 1.0, 0.8), (120, 80, 40), False,
+                    _table_parts),
+        _ObjectKind('bookshelf', (0.8, 0.3, 1.6), (1.2, 0.4, 2.0), (90, 140, 90), True,
+                    _shelf_parts),
+    )
 }
 #: Classes the generator places, in ScanNet's class order.
 DEMO_CLASSES = tuple(c for c in SCANNET_DET_CLASSES if c in _KINDS)
@@ -226,7 +234,8 @@ def make_scene(rng: np.random.Generator, num_points: int = 20000,
         part_area = np.array([np.prod(np.sort(ph - pl)[1:]) * 2 + 1e-3 for pl, ph in parts])
         n_obj_pts = max(int(3.0 * dens * obj_area[i]), 64)
         counts = rng.multinomial(n_obj_pts, part_area / part_area.sum())
-        pts = np.concatenate([_surface_points(rng, pl, ph, c) for (pl, ph), c in zip(parts, counts)])
+        pts = np.concatenate([_surface_points(rng, pl, ph, c)
+                              for (pl, ph), c in zip(parts, counts)])
         # Turn the part layout by quarter * 90 deg about the footprint centre, then place it.
         centre_local = local / 2
         pts = (pts - centre_local) @ _yaw_matrix(quarter * np.pi / 2).T + (lo + hi) / 2
