@@ -104,8 +104,10 @@ param_scheduler = [
          eta_min=5e-7,  # EPCL appendix: final learning rate 5e-7
          convert_to_iter_based=True),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=10)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
+                 val_interval=10)  # evaluate every 10 epochs (= 50 ScanNet passes)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3,
-                                     save_best='bbox_mAP_50', rule='greater'))
+default_hooks = dict(checkpoint=dict(
+    type='CheckpointHook', interval=10, max_keep_ckpts=3,
+    save_best='mAP_0.50', rule='greater'))  # IndoorMetric's AP@0.5 (the paper's metric)
