@@ -67,7 +67,7 @@ def main():
     res = predict_det_scene(runner.model, runner.test_dataloader.dataset, 0)
     render_det_scene(res['points'], out, res['pred_boxes'], res['pred_labels'],
                      res['pred_scores'], res['gt_boxes'], res['gt_labels'],
-                     res['class_names'], score_thr=0.3,
+                     res['class_names'], score_thr=0.1, max_boxes=10,
                      title=f"{res['scene']} (held out): predicted boxes solid, "
                      'true boxes dashed')
     print(f'picture: {out}')

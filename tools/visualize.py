@@ -26,6 +26,8 @@ def parse_args():
     parser.add_argument('--out', default='prediction.png', help='PNG file to write')
     parser.add_argument('--score-thr', type=float, default=0.3,
                         help='draw predicted boxes scoring at least this')
+    parser.add_argument('--max-boxes', type=int, default=None,
+                        help='draw at most this many predictions (highest scores)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. data_root=...')
@@ -59,6 +61,7 @@ def main():
         render_det_scene(res['points'], args.out, res['pred_boxes'], res['pred_labels'],
                          res['pred_scores'], res['gt_boxes'], res['gt_labels'],
                          res['class_names'], score_thr=args.score_thr,
+                         max_boxes=args.max_boxes,
                          title=f"{res['scene']}: {osp.basename(args.checkpoint)}")
     print(f'wrote {args.out}')
 

@@ -26,7 +26,8 @@ def render_det_scene(points: np.ndarray, out_file: str,
                      gt_boxes: Optional[np.ndarray] = None,
                      gt_labels: Optional[np.ndarray] = None,
                      class_names: Sequence[str] = (), score_thr: float = 0.3,
-                     title: str = '', max_points: int = 20000) -> str:
+                     max_boxes: Optional[int] = None, title: str = '',
+                     max_points: int = 20000) -> str:
     """Draw a scene with predicted (solid, coloured by class) and true (dashed, white)
     boxes: a top view and a 3D view side by side.
 
@@ -41,6 +42,7 @@ def render_det_scene(points: np.ndarray, out_file: str,
         gt_labels: (G,) class indices.
         class_names: names for the legend.
         score_thr: drawing threshold on ``pred_scores``.
+        max_boxes: draw at most this many predictions, the highest-scoring ones.
         title: figure title.
         max_points: points drawn at most (a random subset beyond).
 
@@ -60,7 +62,9 @@ def render_det_scene(points: np.ndarray, out_file: str,
     pred_boxes = np.zeros((0, 6)) if pred_boxes is None else np.asarray(pred_boxes)
     gt_boxes = np.zeros((0, 6)) if gt_boxes is None else np.asarray(gt_boxes)
     if pred_scores is not None:
-        keep = np.asarray(pred_scores) >= score_thr
+        pred_scores = np.asarray(pred_scores)
+        keep = np.flatnonzero(pred_scores >= score_thr)
+        keep = keep[np.argsort(-pred_scores[keep], kind='stable')][:max_boxes]
         pred_boxes = pred_boxes[keep]
         pred_labels = None if pred_labels is None else np.asarray(pred_labels)[keep]
     palette = plt.cm.tab20(np.linspace(0, 1, 20))
