@@ -17,8 +17,8 @@ def _preds_from_boxes(boxes, logits, lo, hi):
 
 
 def _targets(boxes, labels, lo, hi):
-    tgt = EPCL3DETRBoxCoder().encode_targets(boxes[:, :3], boxes[:, 3:],
-                                              torch.zeros(len(boxes)), lo, hi)
+    coder = EPCL3DETRBoxCoder()
+    tgt = coder.encode_targets(boxes[:, :3], boxes[:, 3:], torch.zeros(len(boxes)), lo, hi)
     tgt['labels'] = labels
     return tgt
 
