@@ -1,0 +1,10 @@
+"""Point cloud transforms for classification."""
+from .epcl_normalize_unit_sphere import EPCLNormalizeUnitSphere
+from .epcl_pack_cls_inputs import EPCLPackClsInputs
+from .epcl_point_sample import EPCLPointSample
+from .epcl_scale_translate import EPCLScaleTranslate
+
+__all__ = [
+    'EPCLNormalizeUnitSphere', 'EPCLPackClsInputs', 'EPCLPointSample',
+    'EPCLScaleTranslate'
+]
