@@ -1,0 +1,33 @@
+# Two commands do everything on a fresh machine:
+#   make demo   installs the stack (once), then runs the main job on a small built-in default
+#   make test   installs the stack (once), then runs the whole test suite, slow tests included
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.epcl-installed
+export OMP_NUM_THREADS ?= 2
+
+.PHONY: install demo test test-quick bench clean
+
+$(STAMP): tools/install_stack.sh requirements/stack.txt requirements/tests.txt pyproject.toml
+	EPCL_VENV=$(VENV) PYTHON=$(PYTHON) bash tools/install_stack.sh
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) tools/demo.py
+
+test: $(STAMP)
+	$(PY) -m pytest -ra tests
+
+# fast iteration: everything but the slow tests
+test-quick: $(STAMP)
+	$(PY) -m pytest -ra -m "not slow" tests
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_backbone.py
+	$(PY) benchmarks/bench_sampling.py
+
+clean:
+	rm -rf work_dirs .pytest_cache

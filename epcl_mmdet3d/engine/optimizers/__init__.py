@@ -1,0 +1,3 @@
+from .epcl_optim_wrapper_constructor import EPCLOptimWrapperConstructor
+
+__all__ = ['EPCLOptimWrapperConstructor']

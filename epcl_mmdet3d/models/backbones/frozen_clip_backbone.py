@@ -1,0 +1,208 @@
+"""A frozen open_clip image transformer that reads point tokens instead of patches."""
+from typing import List, Optional, Sequence
+
+import torch
+import torch.nn.functional as F
+from mmdet3d.registry import MODELS
+from mmengine.model import BaseModule
+from torch import Tensor, nn
+
+from .clip_loading import build_open_clip
+
+_DTYPES = {'float32': torch.float32, 'bfloat16': torch.bfloat16,
+           'float16': torch.float16}
+
+
+def _sdpa_block_forward(block: nn.Module, x: Tensor) -> Tensor:
+    """open_clip ``ResidualAttentionBlock`` forward with fused attention.
+
+    Same weights and maths as the block's own forward, but attention goes through
+    ``F.scaled_dot_product_attention`` instead of ``nn.MultiheadAttention``.
+
+    Args:
+        block: an open_clip ``ResidualAttentionBlock`` (self-attention, batch-first).
+        x: (B, L, D) tokens.
+
+    Returns:
+        (B, L, D) tokens.
+    """
+    attn = block.attn
+    batch_size, length, width = x.shape
+    heads = attn.num_heads
+    h = block.ln_1(x)
+    qkv = F.linear(h, attn.in_proj_weight, attn.in_proj_bias)  # (B, L, 3D)
+    qkv = qkv.view(batch_size, length, 3, heads, width // heads)
+    q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, H, L, D/H)
+    out = F.scaled_dot_product_attention(q, k, v)  # (B, H, L, D/H)
+    out = out.transpose(1, 2).reshape(batch_size, length, width)  # (B, L, D)
+    x = x + block.ls_1(attn.out_proj(out))
+    return x + block.ls_2(block.mlp(block.ln_2(x)))
+
+
+def _supports_sdpa(block: nn.Module) -> bool:
+    attn = getattr(block, 'attn', None)
+    return (type(block).__name__ == 'ResidualAttentionBlock'
+            and isinstance(attn, nn.MultiheadAttention)
+            and attn._qkv_same_embed_dim and attn.batch_first
+            and not hasattr(block, 'ln_1_kv'))
+
+
+@MODELS.register_module()
+class FrozenCLIPBackbone(BaseModule):
+    """The transformer of a CLIP image encoder, frozen, fed with point tokens.
+
+    Sequence layout: ``[CLS, M point tokens, T task tokens]``. CLS is CLIP's own class
+    embedding plus positional row 0; point tokens arrive with their own positional
+    embedding. Dropout is applied before CLIP's ``ln_pre``; task tokens are appended
+    after it and carry no position. Only the CLS and point outputs are returned.
+
+    Frozen means: no parameter requires grad, the tower stays in eval mode through
+    ``model.train()``, ``init_weights()`` leaves it alone, and the optimizer wrapper
+    constructor never sees it. Gradients still flow through its activations.
+
+    Args:
+        arch: open_clip architecture name (any ViT: ViT-B-32, ViT-B-16, ViT-L-14, ...).
+        pretrained: open_clip tag (e.g. ``'openai'``; needs internet), a local state
+            dict file, or None (random weights, warned about).
+        frozen: False gives the paper's "unfrozen" ablation (the tower trains).
+        embed_dropout: dropout on the token sequence before ``ln_pre`` (paper: 0.3).
+        with_text: keep CLIP's text tower (for ``encode_text``).
+        frozen_dtype: dtype the frozen weights are stored in ('float32' or
+            'bfloat16'); inputs and outputs stay float32.
+        attn_impl: 'sdpa' (fused scaled-dot-product attention on the same weights)
+            or 'native' (open_clip's own blocks).
+        init_cfg: unused for the tower; kept for the BaseModule interface.
+    """
+
+    def __init__(self,
+                 arch: str = 'ViT-B-16',
+                 pretrained: Optional[str] = None,
+                 frozen: bool = True,
+                 embed_dropout: float = 0.3,
+                 with_text: bool = False,
+                 frozen_dtype: str = 'float32',
+                 attn_impl: str = 'sdpa',
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if frozen_dtype not in _DTYPES:
+            raise ValueError(f'frozen_dtype must be one of {list(_DTYPES)}, got {frozen_dtype!r}')
+        if not frozen and frozen_dtype != 'float32':
+            raise ValueError('an unfrozen CLIP tower trains and must stay float32; '
+                             "set frozen_dtype='float32' or frozen=True")
+        if attn_impl not in ('sdpa', 'native'):
+            raise ValueError(f"attn_impl must be 'sdpa' or 'native', got {attn_impl!r}")
+        self.arch = arch
+        self.pretrained = pretrained
+        self.frozen = frozen
+        self.attn_impl = attn_impl
+        self.weight_dtype = _DTYPES[frozen_dtype]
+
+        clip = build_open_clip(arch, pretrained, with_text)
+        visual = clip.visual
+        if not hasattr(visual, 'class_embedding') or not hasattr(visual, 'transformer'):
+            raise ValueError(f'{arch} has no open_clip VisionTransformer image tower '
+                             f'(got {type(visual).__name__}); use a ViT architecture')
+        if not getattr(visual.transformer, 'batch_first', True):
+            raise ValueError(f'{arch} runs its transformer sequence-first; '
+                             'FrozenCLIPBackbone needs a batch-first open_clip ViT')
+        self.visual = visual
+        if with_text:
+            clip.visual = None  # held once, as self.visual
+        self.text = clip if with_text else None
+        if with_text:
+            import open_clip
+            self._tokenizer = open_clip.get_tokenizer(arch)
+        self.embed_dims = int(visual.class_embedding.shape[0])
+        self.proj_dims = (int(visual.proj.shape[1]) if getattr(visual, 'proj', None)
+                          is not None else self.embed_dims)
+        self.embed_dropout = nn.Dropout(embed_dropout)
+        if frozen:
+            for p in self._tower_parameters():
+                p.requires_grad_(False)
+            self._tower_modules_eval()
+            if self.weight_dtype != torch.float32:
+                self.visual.to(self.weight_dtype)
+
+    # ---- freezing -------------------------------------------------------------------
+    def _tower_parameters(self):
+        yield from self.visual.parameters()
+        if self.text is not None:
+            yield from self.text.parameters()
+
+    def _tower_modules_eval(self) -> None:
+        self.visual.eval()
+        if self.text is not None:
+            self.text.eval()
+
+    def frozen_parameters(self) -> List[nn.Parameter]:
+        """Parameters that must never be optimised (empty when not frozen)."""
+        return list(self._tower_parameters()) if self.frozen else []
+
+    def train(self, mode: bool = True) -> 'FrozenCLIPBackbone':
+        super().train(mode)
+        if self.frozen:
+            self._tower_modules_eval()
+        return self
+
+    def init_weights(self) -> None:
+        """Leave the (pretrained) CLIP weights as they are."""
+        self._is_init = True
+
+    # ---- forward ----------------------------------------------------------------------
+    def forward(self, tokens: Tensor, pos_embed: Tensor,
+                task_tokens: Optional[Tensor] = None) -> Tensor:
+        """Run the CLIP transformer on point tokens.
+
+        Args:
+            tokens: (B, M, D) point tokens.
+            pos_embed: (B, M, D) their positional embedding.
+            task_tokens: optional (B, T, D) task tokens.
+
+        Returns:
+            (B, 1 + M, D) outputs: CLS first, then the M point tokens.
+        """
+        if tokens.dim() != 3 or tokens.shape[-1] != self.embed_dims:
+            raise ValueError(f'tokens must be (B, M, {self.embed_dims}) for {self.arch}, '
+                             f'got {tuple(tokens.shape)}')
+        if pos_embed.shape != tokens.shape:
+            raise ValueError(f'pos_embed {tuple(pos_embed.shape)} must match tokens '
+                             f'{tuple(tokens.shape)}')
+        batch_size, num_tokens, _ = tokens.shape
+        visual = self.visual
+        cls = (visual.class_embedding + visual.positional_embedding[0]).float()  # (D,)
+        cls = cls.view(1, 1, -1).expand(batch_size, 1, -1)  # (B, 1, D)
+        x = torch.cat([cls, tokens + pos_embed], dim=1)  # (B, 1 + M, D)
+        x = self.embed_dropout(x)
+        x = visual.ln_pre(x.to(self.weight_dtype))
+        if task_tokens is not None:
+            if task_tokens.dim() != 3 or task_tokens.shape[0] != batch_size:
+                raise ValueError(f'task_tokens must be ({batch_size}, T, {self.embed_dims}), '
+                                 f'got {tuple(task_tokens.shape)}')
+            x = torch.cat([x, task_tokens.to(self.weight_dtype)], dim=1)  # (B, 1+M+T, D)
+        x = self.run_blocks(x)
+        return x[:, :1 + num_tokens].float()  # drop task-token outputs, (B, 1 + M, D)
+
+    def run_blocks(self, x: Tensor) -> Tensor:
+        """The transformer blocks, batch-first: (B, L, D) -> (B, L, D)."""
+        for block in self.visual.transformer.resblocks:
+            if self.attn_impl == 'sdpa' and _supports_sdpa(block):
+                x = _sdpa_block_forward(block, x)
+            else:
+                x = block(x)
+        return x
+
+    def project(self, x: Tensor) -> Tensor:
+        """CLIP's ``ln_post`` and visual projection: (..., D) -> (..., E)."""
+        x = self.visual.ln_post(x.to(self.weight_dtype))
+        if getattr(self.visual, 'proj', None) is not None:
+            x = x @ self.visual.proj
+        return x.float()
+
+    @torch.no_grad()
+    def encode_text(self, texts: Sequence[str]) -> Tensor:
+        """CLIP text embeddings (not normalised) of ``texts``: (n, E)."""
+        if self.text is None:
+            raise RuntimeError('encode_text needs FrozenCLIPBackbone(with_text=True)')
+        device = self.visual.class_embedding.device
+        tokens = self._tokenizer(list(texts)).to(device)
+        return self.text.encode_text(tokens).float()

@@ -1,0 +1,3 @@
+from .epcl_task_token import EPCLTaskToken
+
+__all__ = ['EPCLTaskToken']

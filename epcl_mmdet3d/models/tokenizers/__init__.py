@@ -1,0 +1,3 @@
+from .epcl_tokenizer import EPCLTokenizer
+
+__all__ = ['EPCLTokenizer']

@@ -1,0 +1,79 @@
+"""k-nearest-neighbour search on CPU and CUDA with one contract."""
+from typing import Tuple
+
+import torch
+from torch import Tensor
+
+from ._validation import check_xyz
+from .gather import gather_points
+
+# Upper bound on the (B, m, N) float32 distance block the CPU path holds at once.
+_CPU_BLOCK_BYTES = 256 * 1024 * 1024
+
+
+def knn_query(query: Tensor, xyz: Tensor, k: int) -> Tuple[Tensor, Tensor]:
+    """For every query point, the ``k`` nearest points of ``xyz`` in the same sample.
+
+    Args:
+        query: (B, M, 3) query coordinates.
+        xyz: (B, N, 3) coordinates searched.
+        k: neighbours per query; 1 <= k <= N.
+
+    Returns:
+        dist2: (B, M, K) squared distances, ascending along K.
+        idx: (B, M, K) int64 indices into N.
+    """
+    check_xyz(query, 'query')
+    check_xyz(xyz, 'xyz')
+    if query.shape[0] != xyz.shape[0]:
+        raise ValueError(f'query has batch size {query.shape[0]} but xyz has '
+                         f'{xyz.shape[0]}; they must match')
+    num_points = xyz.shape[1]
+    if not 1 <= k <= num_points:
+        raise ValueError(
+            f'knn_query was asked for k={k} neighbours among {num_points} points; '
+            'it needs 1 <= k <= num_points. Lower k or feed more points per cloud')
+    if xyz.is_cuda and query.is_cuda and k <= 100:
+        from mmcv.ops import knn as mmcv_knn
+        # mmcv returns (B, K, M) int32, sorted by distance
+        idx = mmcv_knn(k, xyz.float().contiguous(), query.float().contiguous())
+        idx = idx.transpose(1, 2).long().contiguous()  # (B, M, K)
+    else:
+        idx = knn_query_reference(query, xyz, k)
+    neighbours = gather_points(xyz, idx)  # (B, M, K, 3)
+    dist2 = (neighbours - query.unsqueeze(2)).square().sum(-1)  # (B, M, K)
+    # exact distances recomputed: re-sort so ties and rounding agree across devices
+    dist2, order = dist2.sort(dim=-1, stable=True)
+    idx = idx.gather(-1, order)
+    return dist2, idx
+
+
+@torch.no_grad()
+def knn_query_reference(query: Tensor, xyz: Tensor, k: int,
+                        block_bytes: int = _CPU_BLOCK_BYTES) -> Tensor:
+    """Blocked exact kNN in plain torch: never holds more than ``block_bytes`` of distances.
+
+    Args:
+        query: (B, M, 3) query coordinates.
+        xyz: (B, N, 3) coordinates searched.
+        k: neighbours per query.
+        block_bytes: memory bound of one (B, m, N) float32 distance block.
+
+    Returns:
+        (B, M, K) int64 indices, nearest first.
+    """
+    batch_size, num_query, _ = query.shape
+    num_points = xyz.shape[1]
+    query = query.float()
+    xyz = xyz.float()
+    rows = max(1, block_bytes // (4 * batch_size * num_points))
+    xyz_t = xyz.transpose(1, 2)  # (B, 3, N)
+    xyz_sq = xyz.square().sum(-1).unsqueeze(1)  # (B, 1, N)
+    out = []
+    for start in range(0, num_query, rows):
+        q = query[:, start:start + rows]  # (B, m, 3)
+        # |q - x|^2 = |q|^2 + |x|^2 - 2 q.x, (B, m, N)
+        dist2 = torch.baddbmm(xyz_sq + q.square().sum(-1, keepdim=True), q, xyz_t,
+                              alpha=-2.0)
+        out.append(dist2.topk(k, dim=-1, largest=False, sorted=True).indices)
+    return torch.cat(out, dim=1)  # (B, M, K)

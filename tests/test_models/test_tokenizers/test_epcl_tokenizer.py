@@ -1,0 +1,44 @@
+import pytest
+import torch
+
+from mmdet3d.registry import MODELS
+
+import epcl_mmdet3d  # noqa: F401
+
+
+def build(**kwargs):
+    cfg = dict(type='EPCLTokenizer', num_tokens=16, num_neighbors=8, in_channels=3,
+               embed_dims=32)
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+def test_shapes_and_gradients():
+    tok = build(in_channels=6)
+    points = torch.rand(2, 100, 6, requires_grad=True)
+    out = tok(points)
+    assert out['tokens'].shape == (2, 16, 32)
+    assert out['pos_embed'].shape == (2, 16, 32)
+    assert out['centers'].shape == (2, 16, 3)
+    assert out['group_idx'].shape == (2, 16, 8)
+    (out['tokens'].sum() + out['pos_embed'].sum()).backward()
+    assert points.grad is not None and points.grad.abs().sum() > 0
+    for name, p in tok.named_parameters():
+        assert p.grad is not None, name
+
+
+def test_fewer_points_than_centres():
+    with pytest.raises(ValueError, match='got 10 points per cloud.*num_groups=16'):
+        build()(torch.rand(2, 10, 3))
+
+
+def test_wrong_channel_count():
+    with pytest.raises(ValueError, match=r'\(B, N, 6\).*got \(2, 100, 3\)'):
+        build(in_channels=6)(torch.rand(2, 100, 3))
+
+
+def test_nan_points():
+    points = torch.rand(2, 100, 3)
+    points[0, 7] = float('nan')
+    with pytest.raises(ValueError, match='NaN or Inf'):
+        build()(points)
