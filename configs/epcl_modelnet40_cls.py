@@ -19,7 +19,8 @@ class_names = [
 num_points = 1024
 use_normals = False  # the paper's tokenizer reads xyz only
 # Written by tools/modelnet40/cache_points.py (8192 FPS-ordered points per
-# shape, so the first 1024 are an FPS sample). Set to None to parse the text.
+# shape, so the first 1024 are an FPS sample). Set to None to parse the text
+# files, and then sample with method='fps' or 'random' instead of 'first'.
 train_cache = 'modelnet40_train_8192pts_fps.npz'
 test_cache = 'modelnet40_test_8192pts_fps.npz'
 
@@ -49,7 +50,9 @@ model = dict(
     text_align=dict(
         templates=['a point cloud of a {}.', 'a 3D model of a {}.'],
         projection='clip',  # CLIP's own frozen ln_post + proj on the CLS output
-        logit_scale_init=1 / 0.07,  # CLIP's initial temperature
+        # CLIP's initial temperature, learnt from there; 'clip' would start at
+        # the loaded CLIP's trained scale (100 for the OpenAI weights)
+        logit_scale_init=1 / 0.07,
         learnable_logit_scale=True,
         loss_weight=1.0),  # the paper gives no weight; equal to the CE loss
     test_cfg=dict(logits='head'))

@@ -28,7 +28,8 @@ train_pipeline = [
     dict(type='EPCLPackClsInputs')
 ]
 test_pipeline = [
-    dict(type='EPCLPointSample', num_points=num_points, method='first'),
+    # text files, no FPS-ordered cache: deterministic FPS instead of 'first'
+    dict(type='EPCLPointSample', num_points=num_points, method='fps'),
     dict(type='EPCLNormalizeUnitSphere'),
     dict(type='EPCLPackClsInputs')
 ]

@@ -36,7 +36,8 @@ def sample_synthetic_shape(name: str, rng: np.random.Generator,
     normals = (normals / scale) @ rot.T
     normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
     points += rng.normal(scale=0.005, size=points.shape)
-    return np.concatenate([points, normals], 1).astype(np.float32)  # (P, 6)
+    order = rng.permutation(num_points)  # samplers emit part by part: mix them
+    return np.concatenate([points, normals], 1)[order].astype(np.float32)  # (P, 6)
 
 
 def write_synthetic_modelnet(out_dir: str, classes: Optional[Sequence[str]] = None,

@@ -42,8 +42,9 @@ class EPCLClassifier(BaseModel):
             loss can only be met by the tokenizer and task tokens producing
             CLIP-like features -- the paper's purpose for this loss -- and text
             similarity stays meaningful for unseen names; 'linear' adds a
-            trainable Linear(2D, E) on the head's pooled feature instead. None
-            switches the alignment off.
+            trainable Linear(2D, E) on the head's pooled feature instead.
+            ``logit_scale_init='clip'`` starts from the loaded CLIP's own
+            trained scale. None switches the alignment off.
         loss_cls: classification loss config (``mmdet.CrossEntropyLoss``).
         test_cfg: ``logits``: 'head' (default), 'text' (similarity to the class
             names' text embeddings) or 'sum' (softmax of both, averaged).
@@ -61,6 +62,9 @@ class EPCLClassifier(BaseModel):
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type='EPCLPointsDataPreprocessor')
+        if isinstance(data_preprocessor, dict):
+            # mmdet3d's registry: found with or without a default scope.
+            data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         if class_names is not None and len(class_names) != num_classes:
             raise ValueError(f'{len(class_names)} class_names for num_classes='
@@ -74,7 +78,7 @@ class EPCLClassifier(BaseModel):
         self.head = MODELS.build(head)
         self.loss_cls = MODELS.build(loss_cls or dict(
             type='mmdet.CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0))
-        self.test_cfg = dict(logits='head', **(test_cfg or {}))
+        self.test_cfg = dict(dict(logits='head'), **(test_cfg or {}))
         if self.test_cfg['logits'] not in ('head', 'text', 'sum'):
             raise ValueError("test_cfg.logits must be 'head', 'text' or 'sum', got "
                              f"'{self.test_cfg['logits']}'")
@@ -95,6 +99,10 @@ class EPCLClassifier(BaseModel):
             elif projection != 'clip':
                 raise ValueError(f"projection must be 'clip' or 'linear', got '{projection}'")
             self.align_projection = projection
+            if text_align.get('logit_scale_init') == 'clip':
+                # CLIP's own trained temperature (100 for the OpenAI weights)
+                text_align['logit_scale_init'] = float(
+                    self.clip.text.logit_scale.detach().float().exp())
             self.text_align = MODELS.build(dict(
                 type='EPCLTextAlignHead', num_classes=num_classes,
                 embed_dims=proj_dims, **text_align))
