@@ -1,4 +1,6 @@
-# EPCL few-shot on ModelNet40, "16-shot" over all 40 classes, paper Table 5 (see epcl_modelnet40_fewshot_5w10s.py).
+# EPCL few-shot on ModelNet40, "16-shot" over all 40 classes, paper Table 5
+# (see epcl_modelnet40_fewshot_5w10s.py). The folds of this setting test on
+# the whole test split by default (make_few_shot_folds.py --test-per-class).
 _base_ = ['./epcl_modelnet40_fewshot_5w10s.py']
 
 setting = '16shot'

@@ -25,7 +25,7 @@ def _run_tool(name, argv, monkeypatch):
 def test_synthetic_cache_and_folds(tmp_path, monkeypatch):
     root = str(tmp_path / 'syn')
     _run_tool('create_synthetic', [root, '--classes', 'sphere', 'cube', 'cone',
-                                   '--train-per-class', '3', '--test-per-class', '2',
+                                   '--train-per-class', '16', '--test-per-class', '2',
                                    '--num-points', '80'], monkeypatch)
     _run_tool('cache_points', [root, '--num-points', '40', '--sampling', 'fps'],
               monkeypatch)
@@ -37,10 +37,13 @@ def test_synthetic_cache_and_folds(tmp_path, monkeypatch):
         assert c.shape == (40, 6)
         np.testing.assert_array_equal(c[0], t[0])  # FPS starts at point 0
         assert {tuple(r) for r in c} <= {tuple(r) for r in t}
-    _run_tool('make_few_shot_folds', [root, '--settings', '16shot', '--num-folds', '2',
-                                      '--test-per-class', '0'], monkeypatch)
-    with pytest.raises(ValueError, match='16-way|needs 3 classes with >= 16'):
-        _run_tool('make_few_shot_folds', [root, '--settings', '16shot'], monkeypatch)
+    _run_tool('make_few_shot_folds', [root, '--settings', '16shot', '--num-folds', '2'],
+              monkeypatch)
+    fold = json.load(open(osp.join(root, 'few_shot_folds', '16shot', 'fold_1.json')))
+    assert fold['classes'] == ['sphere', 'cube', 'cone'] and len(fold['train']) == 48
+    assert len(fold['test']) == 6 and fold['seed'] == 1
+    with pytest.raises(ValueError, match='5-way 10-shot needs 5 classes'):
+        _run_tool('make_few_shot_folds', [root, '--settings', '5w10s'], monkeypatch)
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ from mmdet3d.registry import HOOKS
 
 @HOOKS.register_module()
 class EPCLClassNamesHook(Hook):
-    """Before training / testing, read ``metainfo['classes']`` of the loop's data
+    """Before training / validation / testing, read ``metainfo['classes']`` of the loop's data
     set and hand it to the model's ``set_class_names``.
 
     When the model already has class names (given in its config) they must
@@ -37,6 +37,9 @@ class EPCLClassNamesHook(Hook):
 
     def before_train(self, runner) -> None:
         self._sync(runner, runner.train_loop)
+
+    def before_val(self, runner) -> None:
+        self._sync(runner, runner.val_loop)
 
     def before_test(self, runner) -> None:
         self._sync(runner, runner.test_loop)

@@ -1,6 +1,6 @@
 """EPCL shape classifier: point tokens read by a frozen CLIP image transformer."""
 import copy
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -9,6 +9,7 @@ from mmengine.structures import LabelData
 from torch import nn
 
 from mmdet3d.registry import MODELS
+from mmdet3d.structures import Det3DDataSample
 
 DEFAULT_TEMPLATES = ('a point cloud of a {}.', 'a 3D model of a {}.')
 
@@ -191,11 +192,11 @@ class EPCLClassifier(BaseModel):
     def loss(self, points: torch.Tensor, data_samples: List) -> Dict[str, torch.Tensor]:
         """Cross-entropy (+ text alignment) losses and the batch accuracy."""
         labels = self._labels(data_samples).to(points.device)
-        feats = self.extract_feat(points)
-        logits = self.head(feats['global_feat'])  # (B, C)
         if labels.max() >= self.num_classes or labels.min() < 0:
             raise ValueError(f'labels outside [0, {self.num_classes}); the data set has '
                              'more classes than num_classes')
+        feats = self.extract_feat(points)
+        logits = self.head(feats['global_feat'])  # (B, C)
         losses = dict(loss_cls=self.loss_cls(logits, labels))
         if self.text_align is not None:
             losses['loss_text'] = self.text_align.loss(feats['point_embed'], labels)
@@ -219,7 +220,6 @@ class EPCLClassifier(BaseModel):
 
     @staticmethod
     def _attach(scores: torch.Tensor, points: torch.Tensor, data_samples) -> List:
-        from mmdet3d.structures import Det3DDataSample
         if data_samples is None:
             data_samples = [Det3DDataSample() for _ in range(len(points))]
         for sample, score in zip(data_samples, scores):

@@ -1,5 +1,4 @@
 """Move a batch of equal-size point clouds to the device and stack it."""
-from typing import Optional
 
 import torch
 from mmengine.model import BaseDataPreprocessor

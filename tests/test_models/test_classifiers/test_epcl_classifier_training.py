@@ -28,10 +28,11 @@ def test_runner_training_on_synthetic_shapes(tmp_path, tiny_clip_checkpoint):
         cfg[key].dataset.data_root = data_root
         cfg[key].dataset.pipeline[0].num_points = 256
     cfg.train_dataloader.batch_size = 24
-    cfg.train_cfg.max_epochs = 6
-    cfg.train_cfg.val_interval = 6
-    cfg.param_scheduler[1].T_max = 5
-    cfg.param_scheduler[1].end = 6
+    cfg.train_cfg.max_epochs = 10
+    cfg.train_cfg.val_interval = 10
+    cfg.param_scheduler[1].T_max = 9
+    cfg.param_scheduler[1].end = 10
+    cfg.randomness = dict(seed=0)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=-1)
     runner = Runner.from_cfg(cfg)
     runner.train()
