@@ -21,7 +21,7 @@ CACHE_KEYS = ('points', 'labels', 'shape_ids', 'class_names', 'sampling')
 
 
 def cache_file_name(split: str, num_points: int, sampling: str) -> str:
-    """Default cache file name, e.g. ``modelnet40_train_8192pts_fps.npz``."""
+    """Default cache file name, e.g. ``modelnet40_train_1024pts_fps.npz``."""
     return f'modelnet40_{split}_{num_points}pts_{sampling}.npz'
 
 
