@@ -1,4 +1,6 @@
 """Farthest point sampling (FPS) on CPU and CUDA with one contract."""
+import numba
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -30,7 +32,44 @@ def furthest_point_sample(xyz: Tensor, num_samples: int) -> Tensor:
     if xyz.is_cuda:
         from mmcv.ops import furthest_point_sample as mmcv_fps
         return mmcv_fps(xyz.float().contiguous(), num_samples).long()
+    if xyz.device.type == 'cpu':
+        points = xyz.detach().float().contiguous().numpy()
+        return torch.from_numpy(_fps_cpu_kernel(points, num_samples))
     return furthest_point_sample_reference(xyz, num_samples)
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _fps_cpu_kernel(xyz: np.ndarray, num_samples: int) -> np.ndarray:
+    """Compiled FPS, clouds in parallel; the same arithmetic (float32) and tie rule
+    (first maximum) as :func:`furthest_point_sample_reference`.
+
+    Args:
+        xyz: (B, N, 3) float32 array.
+        num_samples: M.
+
+    Returns:
+        (B, M) int64 array.
+    """
+    batch_size, num_points, _ = xyz.shape
+    picked = np.zeros((batch_size, num_samples), dtype=np.int64)
+    for b in numba.prange(batch_size):
+        min_dist2 = np.full(num_points, np.inf, dtype=np.float32)
+        current = 0
+        for i in range(num_samples):
+            picked[b, i] = current
+            cx, cy, cz = xyz[b, current, 0], xyz[b, current, 1], xyz[b, current, 2]
+            best, best_d = 0, np.float32(-1.0)
+            for j in range(num_points):
+                dx = xyz[b, j, 0] - cx
+                dy = xyz[b, j, 1] - cy
+                dz = xyz[b, j, 2] - cz
+                d = dx * dx + dy * dy + dz * dz
+                if d < min_dist2[j]:
+                    min_dist2[j] = d
+                if min_dist2[j] > best_d:
+                    best, best_d = j, min_dist2[j]
+            current = best
+    return picked
 
 
 @torch.no_grad()

@@ -69,3 +69,12 @@ def test_cuda_matches_cpu():
     gpu = furthest_point_sample(xyz.cuda(), 128).cpu()
     assert gpu.dtype == torch.long
     assert torch.equal(cpu, gpu)
+
+
+@pytest.mark.parametrize('shape', [(1, 7, 3), (3, 500, 3), (2, 3000, 3)])
+def test_compiled_cpu_path_matches_reference(shape):
+    torch.manual_seed(1)
+    xyz = torch.randn(*shape) * 4
+    m = min(64, shape[1])
+    assert torch.equal(furthest_point_sample(xyz, m),
+                       furthest_point_sample_reference(xyz, m))

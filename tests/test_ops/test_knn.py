@@ -26,6 +26,20 @@ def test_matches_brute_force(block_bytes):
     assert torch.allclose(dist2, full.gather(-1, ref).square(), atol=1e-6)
 
 
+@pytest.mark.parametrize('shape', [(1, 5, 9), (2, 40, 3000)])
+def test_compiled_cpu_path_matches_brute_force(shape):
+    torch.manual_seed(2)
+    b, m, n = shape
+    xyz = torch.randn(b, n, 3)
+    query = torch.randn(b, m, 3)
+    k = min(16, n)
+    dist2, idx = knn_query(query, xyz, k)
+    exact = (query.unsqueeze(2) - xyz.unsqueeze(1)).square().sum(-1)  # (B, M, N)
+    ref_d, ref_i = exact.sort(dim=-1, stable=True)
+    assert torch.equal(idx, ref_i[..., :k])
+    assert torch.equal(dist2, ref_d[..., :k])
+
+
 def test_gather_points():
     x = torch.arange(24.).view(2, 4, 3)
     idx = torch.tensor([[[3, 0]], [[1, 1]]])
