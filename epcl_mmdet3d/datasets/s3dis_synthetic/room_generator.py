@@ -259,8 +259,7 @@ def generate_room(seed: int,
         pts = [b.box([x0, y0, top - 0.04], [x1, y1, top], skip_bottom=False)]
         for lxg, lyg in ((x0, y0), (x1 - 0.05, y0), (x0, y1 - 0.05),
                          (x1 - 0.05, y1 - 0.05)):
-            pts.append(b.box([lxg, lyg, 0], [lxg + 0.05, lyg + 0.05,
-                                              top - 0.04]))
+            pts.append(b.box([lxg, lyg, 0], [lxg + 0.05, lyg + 0.05, top - 0.04]))
         b.add(np.concatenate(pts), 'table')
         for _ in range(rng.integers(1, 4)):
             if rng.random() < 0.5:
@@ -280,12 +279,10 @@ def generate_room(seed: int,
             pts = [b.box([cx, cy, seat - 0.05], [cx + 0.45, cy + 0.45, seat],
                          skip_bottom=False)]
             by = cy if side else cy + 0.4
-            pts.append(b.box([cx, by, seat], [cx + 0.45, by + 0.05,
-                                               seat + 0.45]))
+            pts.append(b.box([cx, by, seat], [cx + 0.45, by + 0.05, seat + 0.45]))
             for px, py in ((cx, cy), (cx + 0.41, cy), (cx, cy + 0.41),
                            (cx + 0.41, cy + 0.41)):
-                pts.append(b.box([px, py, 0], [px + 0.04, py + 0.04,
-                                                seat - 0.05]))
+                pts.append(b.box([px, py, 0], [px + 0.04, py + 0.04, seat - 0.05]))
             b.add(np.concatenate(pts), 'chair')
 
     if rng.random() < 0.5:  # a sofa

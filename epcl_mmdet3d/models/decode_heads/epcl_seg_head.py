@@ -1,5 +1,5 @@
 """Feature-propagation segmentation head over EPCL's hierarchical tokens."""
-from typing import Dict, Optional, Sequence
+from typing import Dict, Sequence
 
 import torch
 from mmcv.cnn import ConvModule
