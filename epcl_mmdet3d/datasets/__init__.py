@@ -1,9 +1,11 @@
-"""Data sets and transforms."""
+"""Data sets, transforms and synthetic data generators."""
 from .epcl_modelnet40_dataset import EPCLModelNet40Dataset
+from .s3dis_synthetic import create_demo_s3dis, generate_room
 from .transforms import (EPCLNormalizeUnitSphere, EPCLPackClsInputs,
                          EPCLPointSample, EPCLScaleTranslate)
 
-__all__ = [
+__all__ = ['create_demo_s3dis', 'generate_room']
+__all__ += [
     'EPCLModelNet40Dataset', 'EPCLNormalizeUnitSphere', 'EPCLPackClsInputs',
     'EPCLPointSample', 'EPCLScaleTranslate'
 ]
