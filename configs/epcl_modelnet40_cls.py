@@ -19,8 +19,9 @@ class_names = [
 num_points = 1024
 use_normals = False  # the paper's tokenizer reads xyz only
 # Written by tools/modelnet40/cache_points.py (1024 FPS-ordered points per
-# shape; an FPS prefix is itself an FPS sample, so a larger cache works too). Set to None to parse the text
-# files, and then sample with method='fps' or 'random' instead of 'first'.
+# shape; an FPS prefix is itself an FPS sample, so a larger cache works too).
+# Set to None to parse the text files, and then sample with method='fps' or
+# 'random' instead of 'first'.
 train_cache = 'modelnet40_train_1024pts_fps.npz'
 test_cache = 'modelnet40_test_1024pts_fps.npz'
 
