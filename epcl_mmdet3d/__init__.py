@@ -4,7 +4,7 @@ Importing the package registers its modules in mmdet3d's registries and lets
 torch's weights-only loading read full mmengine checkpoints.
 """
 from . import engine, layers, models, ops  # noqa: F401
-from . import datasets  # noqa: F401
+from . import datasets, evaluation, visualization  # noqa: F401
 from .engine import allow_mmengine_checkpoints
 
 __version__ = '0.1.0'

@@ -35,6 +35,7 @@ def history_buffer_getattr(obj: Any, name: str) -> Any:
 
 def mmengine_checkpoint_globals() -> List[Any]:
     """The classes and functions an mmengine Runner checkpoint pickles besides tensors."""
+    from mmengine.config import ConfigDict
     from mmengine.logging.history_buffer import HistoryBuffer
     if int(np.__version__.split('.')[0]) >= 2:
         from numpy._core import multiarray
@@ -42,6 +43,9 @@ def mmengine_checkpoint_globals() -> List[Any]:
         from numpy.core import multiarray
     allowed = [
         HistoryBuffer,
+        # dataset_meta of segmentation datasets (S3DISSegDataset's label2cat and
+        # label_mapping) is stored as ConfigDict in meta and message_hub
+        ConfigDict,
         (history_buffer_getattr, 'builtins.getattr'),
         multiarray._reconstruct,
         multiarray.scalar,

@@ -1,3 +1,4 @@
+from .epcl_hierarchical_tokenizer import EPCLHierarchicalTokenizer
 from .epcl_tokenizer import EPCLTokenizer
 
-__all__ = ['EPCLTokenizer']
+__all__ = ['EPCLHierarchicalTokenizer', 'EPCLTokenizer']

@@ -1,0 +1,126 @@
+# EPCL ModelNet40 classification, the paper's settings (sections 3.2.2, 4.4 and
+# appendix C): 1024 points, 64 centres x 32 neighbours, 40 task tokens, frozen
+# CLIP ViT-B/16, head on [CLS ; max-pool of patch outputs], CE + CLIP text
+# alignment, AdamW lr 3e-4 wd 0.04, cosine, batch 32, 300 epochs.
+_base_ = ['mmdet3d::_base_/default_runtime.py']
+custom_imports = dict(imports=['epcl_mmdet3d'], allow_failed_imports=False)
+
+data_root = 'data/modelnet40_normal_resampled/'
+# Label order of modelnet40_shape_names.txt; EPCLClassNamesHook checks it
+# against the data set before training and testing.
+class_names = [
+    'airplane', 'bathtub', 'bed', 'bench', 'bookshelf', 'bottle', 'bowl', 'car',
+    'chair', 'cone', 'cup', 'curtain', 'desk', 'door', 'dresser', 'flower_pot',
+    'glass_box', 'guitar', 'keyboard', 'lamp', 'laptop', 'mantel', 'monitor',
+    'night_stand', 'person', 'piano', 'plant', 'radio', 'range_hood', 'sink',
+    'sofa', 'stairs', 'stool', 'table', 'tent', 'toilet', 'tv_stand', 'vase',
+    'wardrobe', 'xbox'
+]
+num_points = 1024
+use_normals = False  # the paper's tokenizer reads xyz only
+# Written by tools/modelnet40/cache_points.py (1024 FPS-ordered points per
+# shape; an FPS prefix is itself an FPS sample, so a larger cache works too).
+# Set to None to parse the text files, and then sample with method='fps' or
+# 'random' instead of 'first'.
+train_cache = 'modelnet40_train_1024pts_fps.npz'
+test_cache = 'modelnet40_test_1024pts_fps.npz'
+
+model = dict(
+    type='EPCLClassifier',
+    num_classes=40,
+    class_names=class_names,
+    data_preprocessor=dict(type='EPCLPointsDataPreprocessor'),
+    encoder=dict(
+        type='EPCLEncoder',
+        tokenizer=dict(
+            type='EPCLTokenizer',
+            num_tokens=64,  # M patch centres (FPS)
+            num_neighbors=32,  # K points per patch (kNN)
+            in_channels=3),  # 6 with use_normals=True
+        task_token=dict(type='EPCLTaskToken', num_tokens=40),  # T, paper's value
+        clip=dict(
+            type='FrozenCLIPBackbone',
+            arch='ViT-B-16',
+            # open_clip tag or a local checkpoint file; 'openai' needs internet
+            # the first time (open_clip downloads it).
+            pretrained='openai',
+            frozen=True,
+            embed_dropout=0.3,  # appendix C: dropout 0.3 before the frozen CLIP
+            with_text=True)),  # the text tower embeds the class names once
+    head=dict(hidden_channels=(256, 256), dropout=0.2),  # appendix C: dropout 0.2
+    text_align=dict(
+        templates=['a point cloud of a {}.', 'a 3D model of a {}.'],
+        projection='clip',  # CLIP's own frozen ln_post + proj on the CLS output
+        # CLIP's initial temperature, learnt from there; 'clip' would start at
+        # the loaded CLIP's trained scale (100 for the OpenAI weights)
+        logit_scale_init=1 / 0.07,
+        learnable_logit_scale=True,
+        loss_weight=1.0),  # the paper gives no weight; equal to the CE loss
+    test_cfg=dict(logits='head'))
+
+train_pipeline = [
+    dict(type='EPCLPointSample', num_points=num_points, method='first'),
+    dict(type='EPCLNormalizeUnitSphere'),
+    dict(type='EPCLScaleTranslate', scale_range=(2 / 3, 3 / 2), translate=0.2),
+    dict(type='EPCLPackClsInputs')
+]
+test_pipeline = [
+    dict(type='EPCLPointSample', num_points=num_points, method='first'),
+    dict(type='EPCLNormalizeUnitSphere'),
+    dict(type='EPCLPackClsInputs')
+]
+
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=4,
+    persistent_workers=True,
+    drop_last=True,  # BatchNorm in the head needs more than one sample
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type='EPCLModelNet40Dataset',
+        data_root=data_root,
+        split='train',
+        use_normals=use_normals,
+        cache_file=train_cache,
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=4,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type='EPCLModelNet40Dataset',
+        data_root=data_root,
+        split='test',
+        use_normals=use_normals,
+        cache_file=test_cache,
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+# ModelNet40 has no validation split: "val" is the test split, for monitoring
+# only. Report the last epoch; no best-checkpoint selection on it.
+val_evaluator = dict(type='EPCLClsMetric')
+test_evaluator = val_evaluator
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    constructor='EPCLOptimWrapperConstructor',
+    optimizer=dict(type='AdamW', lr=3e-4, weight_decay=0.04))
+max_epochs = 300
+param_scheduler = [
+    # 10 warm-up epochs (the point-transformer recipes the paper follows use
+    # them), then cosine to 1e-6.
+    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0, end=10,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=max_epochs - 10, eta_min=1e-6,
+         by_epoch=True, begin=10, end=max_epochs, convert_to_iter_based=True)
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=10)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+custom_hooks = [dict(type='EPCLClassNamesHook')]
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))

@@ -1,0 +1,4 @@
+"""Evaluation."""
+from .metrics import EPCLClsMetric
+
+__all__ = ['EPCLClsMetric']

@@ -1,0 +1,4 @@
+"""Classifiers."""
+from .epcl_classifier import EPCLClassifier
+
+__all__ = ['EPCLClassifier']

@@ -1,0 +1,3 @@
+from .epcl_seg_head import EPCLSegHead
+
+__all__ = ['EPCLSegHead']
