@@ -7,7 +7,7 @@ _base_ = ['./epcl_scannet_det.py']
 data_root = 'data/demo_scannet_det/'
 # The classes the synthetic generator places (a subset of ScanNet's 18, same names).
 metainfo = dict(classes=('cabinet', 'bed', 'chair', 'sofa', 'table', 'bookshelf'))
-num_points = 2048  # points per scene fed to the model (the files hold 20000)
+num_points = 2048  # points per scene fed to the model (the files hold 10000)
 
 model = dict(
     backbone=dict(
@@ -32,7 +32,7 @@ train_pipeline = [
     dict(type='LoadAnnotations3D', with_bbox_3d=True, with_label_3d=True,
          with_mask_3d=False, with_seg_3d=False),
     dict(type='GlobalAlignment', rotation_axis=2),
-    dict(type='EPCLRandomCuboidCrop', min_points=12000,  # 60 % of a 20000-point room
+    dict(type='EPCLRandomCuboidCrop', min_points=6000,  # 60 % of a 10000-point room
          aspect=0.8, min_crop=0.5, max_crop=1.0, prob=0.5),
     dict(type='PointSample', num_points=num_points),
     dict(type='RandomFlip3D', sync_2d=False, flip_ratio_bev_horizontal=0.5,
@@ -60,8 +60,8 @@ val_dataloader = dict(
     dataset=dict(data_root=data_root, metainfo=metainfo, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-max_epochs = 50  # 32 training rooms / batch 8 = 4 iterations per epoch: 200 steps
-warmup_epochs = 2
+max_epochs = 25  # 256 training rooms / batch 8 = 32 iterations per epoch: 800 steps
+warmup_epochs = 1  # 32 steps
 optim_wrapper = dict(optimizer=dict(lr=2e-3))  # a higher rate for the short run
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=warmup_epochs,

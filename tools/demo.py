@@ -10,6 +10,7 @@ Example:
 import argparse
 import os
 import os.path as osp
+import pickle
 import time
 
 from mmengine.config import Config
@@ -23,6 +24,10 @@ def parse_args():
     parser.add_argument('--config', default='configs/epcl_scannet_det_demo.py')
     parser.add_argument('--data-root', default='data/demo_scannet_det')
     parser.add_argument('--work-dir', default='work_dirs/epcl_demo_det')
+    parser.add_argument('--num-train', type=int, default=256,
+                        help='synthetic training rooms (generated once)')
+    parser.add_argument('--num-val', type=int, default=16,
+                        help='synthetic held-out rooms (generated once)')
     parser.add_argument('--max-epochs', type=int, default=None,
                         help='override the config\'s training length')
     parser.add_argument('--out', default=None,
@@ -30,12 +35,24 @@ def parse_args():
     return parser.parse_args()
 
 
+def _has_dataset(root, num_train, num_val):
+    """Whether ``root`` already holds a generated set of the requested size."""
+    for split, count in (('train', num_train), ('val', num_val)):
+        path = osp.join(root, f'scannet_infos_{split}.pkl')
+        if not osp.exists(path):
+            return False
+        with open(path, 'rb') as f:
+            if len(pickle.load(f)['data_list']) != count:
+                return False
+    return True
+
+
 def main():
     args = parse_args()
-    if not osp.exists(osp.join(args.data_root, 'scannet_infos_val.pkl')):
+    if not _has_dataset(args.data_root, args.num_train, args.num_val):
         print(f'generating the synthetic data set in {args.data_root} ...')
-        create_scannet_like_dataset(args.data_root, num_train=32, num_val=8,
-                                    num_points=20000, seed=0)
+        create_scannet_like_dataset(args.data_root, num_train=args.num_train,
+                                    num_val=args.num_val, num_points=10000, seed=0)
     cfg = Config.fromfile(args.config)
     cfg.work_dir = args.work_dir
     data_root = args.data_root.rstrip('/') + '/'
