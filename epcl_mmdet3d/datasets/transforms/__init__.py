@@ -1,10 +1,12 @@
-"""Point cloud transforms for classification."""
+"""Point cloud transforms for classification and detection."""
 from .epcl_normalize_unit_sphere import EPCLNormalizeUnitSphere
 from .epcl_pack_cls_inputs import EPCLPackClsInputs
 from .epcl_point_sample import EPCLPointSample
+from .epcl_random_cuboid_crop import EPCLRandomCuboidCrop
 from .epcl_scale_translate import EPCLScaleTranslate
 
 __all__ = [
     'EPCLNormalizeUnitSphere', 'EPCLPackClsInputs', 'EPCLPointSample',
     'EPCLScaleTranslate'
 ]
+__all__ += ['EPCLRandomCuboidCrop']

@@ -1,0 +1,113 @@
+# EPCL detection on ScanNet v2: frozen CLIP ViT-B/16 encoder + 3DETR-style decoder.
+# Data: mmdet3d's ScanNet layout (python tools/create_data.py scannet ...), its pipeline
+# and IndoorMetric (AP@0.25 / AP@0.5). Settings follow 3DETR (the paper's detection head)
+# and the EPCL paper (section 4.2, appendix).
+_base_ = [
+    'mmdet3d::_base_/datasets/scannet-3d.py',
+    'mmdet3d::_base_/default_runtime.py',
+]
+custom_imports = dict(imports=['epcl_mmdet3d'], allow_failed_imports=False)
+
+num_points = 40000  # 3DETR's input size per scene
+num_classes = 18  # ScanNet's detection classes (the base's metainfo)
+# CLIP weights: 'openai' downloads OpenAI's ViT-B/16 through open_clip (needs internet);
+# offline, give the path of a local open_clip checkpoint file instead.
+clip_pretrained = 'openai'
+
+model = dict(
+    type='EPCL3DETRDetector',
+    data_preprocessor=dict(type='Det3DDataPreprocessor'),
+    backbone=dict(
+        type='EPCLEncoder',
+        tokenizer=dict(
+            type='EPCLTokenizer',
+            num_tokens=2048,  # token centres by FPS (3DETR's pre-encoder keeps 2048)
+            num_neighbors=64,  # kNN group size (3DETR's pre-encoder groups 64 points)
+            in_channels=3),  # xyz only, as 3DETR (set 6 and use_dim below for colour)
+        task_token=dict(type='EPCLTaskToken', num_tokens=40),  # as the classification
+        clip=dict(
+            type='FrozenCLIPBackbone',
+            arch='ViT-B-16',
+            pretrained=clip_pretrained,
+            frozen=True,
+            embed_dropout=0.3)),  # paper appendix: dropout 0.3 before the frozen CLIP
+    bbox_head=dict(
+        type='EPCL3DETRHead',
+        num_classes=num_classes,
+        num_queries=256,  # 3DETR: 256 queries on ScanNet
+        embed_dims=256,  # 3DETR decoder width
+        decoder=dict(num_layers=8, num_heads=4, ffn_channels=256, dropout=0.1),
+        gauss_scale=1.0,  # 3DETR's Fourier feature scale
+        mlp_channels=256,
+        mlp_dropout=0.1,
+        box_coder=dict(
+            type='EPCL3DETRBoxCoder',
+            num_angle_bins=1,  # ScanNet boxes are axis-aligned: one bin, yaw 0
+            center_range=1.0),  # centre offset within +-0.5 m of the query
+        criterion=dict(
+            type='EPCLSetCriterion',
+            matcher=dict(type='EPCLHungarianMatcher', cost_giou=2.0, cost_class=1.0,
+                         cost_center=0.0, cost_objectness=0.0),
+            no_object_weight=0.25,  # weight of the "no object" class in the CE
+            loss_weights=dict(loss_cls=1.0, loss_giou=1.0, loss_center=5.0,
+                              loss_size=1.0, loss_angle_cls=0.1, loss_angle_reg=0.5))),
+    test_cfg=dict(
+        score_thr=0.05,  # 3DETR's confidence threshold
+        nms_iou_thr=0.25,  # 3DETR: class-aware 3D NMS at IoU 0.25
+        max_per_scene=256,
+        per_class_proposal=True))
+
+# 3DETR's augmentations: random cuboid crop, x/y flips, +-5 deg rotation.
+train_pipeline = [
+    dict(type='LoadPointsFromFile', coord_type='DEPTH', shift_height=False,
+         load_dim=6, use_dim=[0, 1, 2]),
+    dict(type='LoadAnnotations3D', with_bbox_3d=True, with_label_3d=True,
+         with_mask_3d=False, with_seg_3d=False),
+    dict(type='GlobalAlignment', rotation_axis=2),
+    dict(type='EPCLRandomCuboidCrop',
+         min_points=30000,  # 3DETR: a crop keeps at least 30k points
+         aspect=0.8, min_crop=0.5, max_crop=1.0),
+    dict(type='PointSample', num_points=num_points),
+    dict(type='RandomFlip3D', sync_2d=False, flip_ratio_bev_horizontal=0.5,
+         flip_ratio_bev_vertical=0.5),
+    dict(type='GlobalRotScaleTrans',
+         rot_range=[-0.087266, 0.087266],  # +-5 degrees
+         scale_ratio_range=[1.0, 1.0], shift_height=False),
+    dict(type='Pack3DDetInputs', keys=['points', 'gt_bboxes_3d', 'gt_labels_3d'])
+]
+test_pipeline = [
+    dict(type='LoadPointsFromFile', coord_type='DEPTH', shift_height=False,
+         load_dim=6, use_dim=[0, 1, 2]),
+    dict(type='GlobalAlignment', rotation_axis=2),
+    dict(type='PointSample', num_points=num_points),
+    dict(type='Pack3DDetInputs', keys=['points'])
+]
+train_dataloader = dict(
+    batch_size=8,  # 3DETR / paper batch size
+    dataset=dict(dataset=dict(pipeline=train_pipeline)))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+
+# 3DETR trains 1080 epochs; the base repeats ScanNet 5x per epoch, so 216 epochs here.
+max_epochs = 216
+warmup_epochs = 2  # ~9 of 3DETR's 1080 epochs
+optim_wrapper = dict(
+    type='OptimWrapper',
+    constructor='EPCLOptimWrapperConstructor',
+    optimizer=dict(type='AdamW', lr=5e-4, weight_decay=0.1),  # 3DETR
+    clip_grad=dict(max_norm=0.1, norm_type=2))  # 3DETR clips gradients at 0.1
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
+         end=warmup_epochs, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', by_epoch=True, begin=warmup_epochs, end=max_epochs,
+         T_max=max_epochs - warmup_epochs,
+         eta_min=5e-7,  # EPCL appendix: final learning rate 5e-7
+         convert_to_iter_based=True),
+]
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs,
+                 val_interval=10)  # evaluate every 10 epochs (= 50 ScanNet passes)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+default_hooks = dict(checkpoint=dict(
+    type='CheckpointHook', interval=10, max_keep_ckpts=3,
+    save_best='mAP_0.50', rule='greater'))  # IndoorMetric's AP@0.5 (the paper's metric)

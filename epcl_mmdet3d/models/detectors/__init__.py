@@ -1,0 +1,3 @@
+from .epcl_3detr_detector import EPCL3DETRDetector
+
+__all__ = ['EPCL3DETRDetector']

@@ -1,0 +1,79 @@
+"""EPCL detector: frozen-CLIP point encoder + 3DETR-style box decoder."""
+from typing import Dict, List, Optional, Tuple
+
+import torch
+from torch import Tensor
+
+from mmdet3d.models.detectors import Base3DDetector
+from mmdet3d.registry import MODELS
+
+
+@MODELS.register_module()
+class EPCL3DETRDetector(Base3DDetector):
+    """Points -> ``EPCLEncoder`` (tokenizer, task tokens, frozen CLIP) -> 3DETR head.
+
+    Args:
+        backbone: config of the encoder (``EPCLEncoder``); its ``embed_dims`` becomes the
+            head's ``in_channels``.
+        bbox_head: config of the head (``EPCL3DETRHead``).
+        train_cfg: passed to the head.
+        test_cfg: passed to the head (score threshold, NMS).
+        data_preprocessor: usually ``Det3DDataPreprocessor``.
+        init_cfg: mmengine init config.
+    """
+
+    def __init__(self, backbone: dict, bbox_head: dict, train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None, data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        bbox_head = dict(bbox_head)
+        bbox_head.update(in_channels=self.backbone.embed_dims, train_cfg=train_cfg,
+                         test_cfg=test_cfg)
+        self.bbox_head = MODELS.build(bbox_head)
+
+    @staticmethod
+    def _stack_points(points: List[Tensor]) -> Tensor:
+        """Stack per-scene clouds (each (N, 3 + C)) into (B, N, 3 + C)."""
+        sizes = {tuple(p.shape) for p in points}
+        if len(sizes) != 1:
+            raise ValueError(f'scenes in a batch have different shapes {sorted(sizes)}; '
+                             'add PointSample(num_points=...) to the pipeline so that '
+                             'every scene has the same number of points')
+        if points[0].shape[0] == 0:
+            raise ValueError('a scene has no points; check its point file (and any crop '
+                             'in the pipeline) before detection')
+        return torch.stack(points, dim=0)  # (B, N, 3 + C)
+
+    def extract_feat(self, batch_inputs_dict: Dict) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+        """Encode the points.
+
+        Args:
+            batch_inputs_dict: ``points``: B tensors (N, 3 + C).
+
+        Returns:
+            (centers (B, M, 3), patch_feats (B, M, D), scene_min (B, 3), scene_max (B, 3)),
+            the bounds taken over each scene's points.
+        """
+        points = self._stack_points(batch_inputs_dict['points'])
+        enc = self.backbone(points)
+        xyz = points[..., :3]
+        return enc['centers'], enc['patch_feats'], xyz.amin(1), xyz.amax(1)
+
+    def loss(self, batch_inputs_dict: Dict, batch_data_samples: List) -> Dict[str, Tensor]:
+        """Losses of every decoder layer (see ``EPCL3DETRHead.loss``)."""
+        centers, feats, lo, hi = self.extract_feat(batch_inputs_dict)
+        return self.bbox_head.loss(centers, feats, lo, hi, batch_data_samples)
+
+    def predict(self, batch_inputs_dict: Dict, batch_data_samples: List) -> List:
+        """Fill ``pred_instances_3d`` of every sample (``DepthInstance3DBoxes``,
+        ``scores_3d``, ``labels_3d``)."""
+        centers, feats, lo, hi = self.extract_feat(batch_inputs_dict)
+        results = self.bbox_head.predict(centers, feats, lo, hi)
+        return self.add_pred_to_datasample(batch_data_samples, results)
+
+    def _forward(self, batch_inputs_dict: Dict, batch_data_samples: Optional[List] = None
+                 ) -> Dict:
+        """Raw head outputs (for tracing / inspection)."""
+        centers, feats, lo, hi = self.extract_feat(batch_inputs_dict)
+        return self.bbox_head(centers, feats, lo, hi)

@@ -1,0 +1,3 @@
+from .epcl_set_criterion import EPCLSetCriterion
+
+__all__ = ['EPCLSetCriterion']

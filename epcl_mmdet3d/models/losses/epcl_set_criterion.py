@@ -1,0 +1,105 @@
+"""3DETR's set-prediction losses for one decoder layer."""
+from typing import Dict, List
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from mmdet3d.registry import MODELS, TASK_UTILS
+from mmdet3d.structures import axis_aligned_bbox_overlaps_3d
+
+
+@MODELS.register_module()
+class EPCLSetCriterion(nn.Module):
+    """Hungarian-matched detection losses.
+
+    For each scene the queries are matched one-to-one to the ground-truth boxes (the
+    matcher is re-run for every decoder layer). Then:
+
+    - ``loss_cls``: cross-entropy over C + 1 classes for every query; unmatched queries
+      target "no object", whose class weight is ``no_object_weight``;
+    - ``loss_giou``: 1 - GIoU of the matched pairs (axis-aligned);
+    - ``loss_center``: L1 of normalised centres of the matched pairs;
+    - ``loss_size``: L1 of normalised sizes of the matched pairs;
+    - ``loss_angle_cls`` / ``loss_angle_reg``: yaw bin CE and residual L1 (matched).
+
+    Box losses are summed over matched pairs and divided by the number of ground-truth
+    boxes in the batch (at least 1); the class loss is the weighted mean over queries.
+
+    Args:
+        num_classes: C.
+        matcher: config of the matcher (``EPCLHungarianMatcher``).
+        no_object_weight: CE weight of the "no object" class (3DETR on ScanNet: 0.25).
+        loss_weights: weights per loss name (3DETR: giou 1, cls 1, center 5, size 1,
+            angle_cls 0.1, angle_reg 0.5).
+    """
+
+    def __init__(self, num_classes: int, matcher: dict = dict(type='EPCLHungarianMatcher'),
+                 no_object_weight: float = 0.25,
+                 loss_weights: Dict[str, float] = dict(
+                     loss_cls=1.0, loss_giou=1.0, loss_center=5.0, loss_size=1.0,
+                     loss_angle_cls=0.1, loss_angle_reg=0.5)) -> None:
+        super().__init__()
+        self.num_classes = num_classes
+        self.matcher = TASK_UTILS.build(matcher)
+        weight = torch.ones(num_classes + 1)
+        weight[-1] = no_object_weight
+        self.register_buffer('class_weight', weight, persistent=False)
+        self.loss_weights = dict(loss_weights)
+
+    def forward(self, preds: Dict[str, Tensor], targets: List[Dict[str, Tensor]]
+                ) -> Dict[str, Tensor]:
+        """Losses of one decoder layer.
+
+        Args:
+            preds: ``cls_logits`` (B, Q, C + 1), ``corners`` (B, Q, 6),
+                ``center_normalized`` (B, Q, 3), ``size_normalized`` (B, Q, 3),
+                ``angle_cls`` (B, Q, A), ``angle_res_raw`` (B, Q, A).
+            targets: per scene, ``labels`` (G,) long, ``corners`` (G, 6),
+                ``center_normalized`` (G, 3), ``size_normalized`` (G, 3),
+                ``angle_bin`` (G,) long, ``angle_residual`` (G,).
+
+        Returns:
+            dict of weighted scalar losses, one per non-zero entry of ``loss_weights``.
+        """
+        cls_logits = preds['cls_logits']
+        bsz, num_q = cls_logits.shape[:2]
+        cls_prob = cls_logits.detach().softmax(-1)  # (B, Q, C + 1)
+        cls_target = cls_logits.new_full((bsz, num_q), self.num_classes, dtype=torch.long)
+        zero = cls_logits.sum() * 0  # keeps the graph for scenes without boxes
+        sums = dict(loss_giou=zero, loss_center=zero, loss_size=zero,
+                    loss_angle_cls=zero, loss_angle_reg=zero)
+        num_boxes = 0
+        for b, tgt in enumerate(targets):
+            num_gt = tgt['labels'].numel()
+            num_boxes += num_gt
+            if num_gt == 0:
+                continue
+            q_idx, g_idx = self.matcher.match(
+                cls_prob[b], preds['corners'][b].detach(),
+                preds['center_normalized'][b].detach(), tgt['labels'], tgt['corners'],
+                tgt['center_normalized'])
+            cls_target[b, q_idx] = tgt['labels'][g_idx]
+            giou = axis_aligned_bbox_overlaps_3d(
+                preds['corners'][b, q_idx], tgt['corners'][g_idx], mode='giou',
+                is_aligned=True)  # (K,)
+            sums['loss_giou'] = sums['loss_giou'] + (1 - giou).sum()
+            sums['loss_center'] = sums['loss_center'] + F.l1_loss(
+                preds['center_normalized'][b, q_idx], tgt['center_normalized'][g_idx],
+                reduction='sum')
+            sums['loss_size'] = sums['loss_size'] + F.l1_loss(
+                preds['size_normalized'][b, q_idx], tgt['size_normalized'][g_idx],
+                reduction='sum')
+            bins = tgt['angle_bin'][g_idx]  # (K,)
+            sums['loss_angle_cls'] = sums['loss_angle_cls'] + F.cross_entropy(
+                preds['angle_cls'][b, q_idx], bins, reduction='sum')
+            res = preds['angle_res_raw'][b, q_idx].gather(-1, bins[:, None]).squeeze(-1)
+            sums['loss_angle_reg'] = sums['loss_angle_reg'] + F.l1_loss(
+                res, tgt['angle_residual'][g_idx], reduction='sum')
+        num_boxes = max(num_boxes, 1)
+        losses = {k: v / num_boxes for k, v in sums.items()}
+        losses['loss_cls'] = F.cross_entropy(
+            cls_logits.flatten(0, 1), cls_target.flatten(),
+            weight=self.class_weight.to(cls_logits.dtype))
+        return {k: v * self.loss_weights.get(k, 0.0) for k, v in losses.items()
+                if self.loss_weights.get(k, 0.0) != 0}

@@ -1,0 +1,52 @@
+import os.path as osp
+import sys
+
+import numpy as np
+import pytest
+
+from mmdet3d.datasets import ScanNetDataset
+from epcl_mmdet3d.datasets.synthetic import DEMO_CLASSES, create_scannet_like_dataset
+from epcl_mmdet3d.visualization import predict_det_scene, render_det_scene
+
+sys.path.insert(0, osp.join(osp.dirname(osp.dirname(__file__)), 'test_models'))
+from test_detectors._tiny_detector import build_tiny_detector  # noqa: E402
+
+
+def test_render_writes_png(tmp_path):
+    rng = np.random.default_rng(0)
+    points = np.hstack([rng.random((500, 3)) * 4, rng.random((500, 3)) * 255])
+    boxes = np.array([[1.0, 1.0, 0.5, 0.8, 0.6, 1.0]])
+    out = render_det_scene(points, str(tmp_path / 'a.png'), boxes, np.array([0]),
+                           np.array([0.9]), boxes + 0.1, np.array([0]), ('chair', ))
+    with open(out, 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    # no boxes at all is fine too
+    render_det_scene(points[:, :3], str(tmp_path / 'b.png'))
+    assert osp.getsize(tmp_path / 'b.png') > 1000
+    with pytest.raises(ValueError, match=r'\(N, 3 \+ C\)'):
+        render_det_scene(np.zeros(5), str(tmp_path / 'c.png'))
+
+
+def test_predict_and_render_a_dataset_scene(tmp_path):
+    create_scannet_like_dataset(str(tmp_path), num_train=1, num_val=1, num_points=3000)
+    pipeline = [
+        dict(type='LoadPointsFromFile', coord_type='DEPTH', load_dim=6, use_dim=[0, 1, 2]),
+        dict(type='GlobalAlignment', rotation_axis=2),
+        dict(type='PointSample', num_points=512),
+        dict(type='Pack3DDetInputs', keys=['points'])]
+    model = build_tiny_detector(num_classes=len(DEMO_CLASSES))
+    dataset = ScanNetDataset(str(tmp_path), 'scannet_infos_val.pkl', pipeline=pipeline,
+                             metainfo=dict(classes=DEMO_CLASSES), test_mode=True,
+                             box_type_3d='Depth')
+    res = predict_det_scene(model, dataset, 0)
+    assert res['points'].shape == (3000, 6)
+    assert res['gt_boxes'].shape[1] == 6 and len(res['gt_boxes']) == len(res['gt_labels']) > 0
+    assert res['pred_boxes'].shape[1] == 6 and len(res['pred_scores']) == len(res['pred_boxes'])
+    # the aligned room sits at z >= 0 (the file holds the unaligned scan)
+    assert res['points'][:, 2].min() > -0.05
+    render_det_scene(res['points'], str(tmp_path / 'p.png'), res['pred_boxes'],
+                     res['pred_labels'], res['pred_scores'], res['gt_boxes'],
+                     res['gt_labels'], res['class_names'], score_thr=0.0)
+    assert osp.getsize(tmp_path / 'p.png') > 1000
+    with pytest.raises(IndexError, match='out of range'):
+        predict_det_scene(model, dataset, 5)

@@ -1,0 +1,70 @@
+"""Render a model's predictions on one scene to PNG (headless).
+
+Example:
+    python tools/visualize.py configs/epcl_scannet_det.py work_dirs/x/epoch_216.pth \\
+        --task det --index 0 --out scene0.png
+"""
+import argparse
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+
+from mmdet3d.registry import DATASETS, MODELS
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Draw predictions over a point cloud')
+    parser.add_argument('config', help='model config file')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--task', choices=['det'], default='det',
+                        help='what to draw (det: 3D boxes)')
+    parser.add_argument('--index', type=int, default=0, help='scene index in the split')
+    parser.add_argument('--split', choices=['val', 'test', 'train'], default='val',
+                        help='which dataloader of the config provides the scene')
+    parser.add_argument('--out', default='prediction.png', help='PNG file to write')
+    parser.add_argument('--score-thr', type=float, default=0.3,
+                        help='draw predicted boxes scoring at least this')
+    parser.add_argument('--max-boxes', type=int, default=None,
+                        help='draw at most this many predictions (highest scores)')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. data_root=...')
+    return parser.parse_args()
+
+
+def build_dataset(cfg, split):
+    """The data set of ``{split}_dataloader``, with the test pipeline for 'train'."""
+    ds_cfg = cfg[f'{split}_dataloader'].dataset.copy()
+    if split == 'train':
+        while 'dataset' in ds_cfg:  # unwrap RepeatDataset and friends
+            ds_cfg = ds_cfg.dataset.copy()
+        ds_cfg.pipeline = cfg.test_dataloader.dataset.pipeline
+        ds_cfg.test_mode = True
+    return DATASETS.build(ds_cfg)
+
+
+def main():
+    args = parse_args()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmdet3d'))
+    model = MODELS.build(cfg.model)
+    load_checkpoint(model, args.checkpoint, map_location='cpu')
+    model.to(args.device).eval()
+    dataset = build_dataset(cfg, args.split)
+    if args.task == 'det':
+        from epcl_mmdet3d.visualization import predict_det_scene, render_det_scene
+        res = predict_det_scene(model, dataset, args.index)
+        render_det_scene(res['points'], args.out, res['pred_boxes'], res['pred_labels'],
+                         res['pred_scores'], res['gt_boxes'], res['gt_labels'],
+                         res['class_names'], score_thr=args.score_thr,
+                         max_boxes=args.max_boxes,
+                         title=f"{res['scene']}: {osp.basename(args.checkpoint)}")
+    print(f'wrote {args.out}')
+
+
+if __name__ == '__main__':
+    main()
