@@ -9,6 +9,13 @@ os.environ.setdefault('OMP_NUM_THREADS', '2')
 TINY_ARCH = 'EPCL-ViT-Tiny'  # width 64, 2 layers; shipped in epcl_mmdet3d's clip_configs
 
 
+@pytest.fixture(autouse=True, scope='session')
+def mmdet3d_scope():
+    """Build through mmdet3d's registries, as every mmdet3d config does (default_scope)."""
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmdet3d')
+
+
 def pytest_collection_modifyitems(config, items):
     if torch.cuda.is_available():
         return

@@ -1,10 +1,17 @@
 """Render a model's predictions on one scene to PNG (headless).
 
-Example:
+Examples:
     python tools/visualize.py configs/epcl_scannet_det.py work_dirs/x/epoch_216.pth \\
         --task det --index 0 --out scene0.png
+    python tools/visualize.py configs/epcl_s3dis_seg_demo.py work_dirs/y/epoch_8.pth \\
+        --task seg --split test --index 0 --out room0.png
+
+det: predicted and true boxes over the point cloud, top view and 3D view.
+seg: predicted vs true label of every point of a whole room (sliding-window
+inference where the config's test_cfg asks for it), ceiling hidden.
 """
 import argparse
+import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
@@ -18,8 +25,8 @@ def parse_args():
     parser = argparse.ArgumentParser(description='Draw predictions over a point cloud')
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--task', choices=['det'], default='det',
-                        help='what to draw (det: 3D boxes)')
+    parser.add_argument('--task', choices=['det', 'seg'], default='det',
+                        help='what to draw (det: 3D boxes; seg: per-point labels)')
     parser.add_argument('--index', type=int, default=0, help='scene index in the split')
     parser.add_argument('--split', choices=['val', 'test', 'train'], default='val',
                         help='which dataloader of the config provides the scene')
@@ -63,6 +70,13 @@ def main():
                          res['class_names'], score_thr=args.score_thr,
                          max_boxes=args.max_boxes,
                          title=f"{res['scene']}: {osp.basename(args.checkpoint)}")
+    else:
+        from epcl_mmdet3d.visualization import render_dataset_predictions
+        out_dir = osp.dirname(osp.abspath(args.out))
+        [(path, acc, num)] = render_dataset_predictions(model, dataset, [args.index],
+                                                        out_dir)
+        os.replace(path, args.out)
+        print(f'{num} points, point accuracy {acc:.3f}')
     print(f'wrote {args.out}')
 
 

@@ -66,7 +66,8 @@ class FrozenCLIPBackbone(BaseModule):
             dict file, or None (random weights, warned about).
         frozen: False gives the paper's "unfrozen" ablation (the tower trains).
         embed_dropout: dropout on the token sequence before ``ln_pre`` (paper: 0.3).
-        with_text: keep CLIP's text tower (for ``encode_text``).
+        with_text: keep CLIP's text tower (for ``encode_text``); it is always frozen,
+            also when the image tower is not.
         frozen_dtype: dtype the frozen weights are stored in ('float32' or
             'bfloat16'); inputs and outputs stay float32.
         attn_impl: 'sdpa' (fused scaled-dot-product attention on the same weights)
@@ -116,32 +117,33 @@ class FrozenCLIPBackbone(BaseModule):
         self.proj_dims = (int(visual.proj.shape[1]) if getattr(visual, 'proj', None)
                           is not None else self.embed_dims)
         self.embed_dropout = nn.Dropout(embed_dropout)
-        if frozen:
-            for p in self._tower_parameters():
+        if self.text is not None:
+            # the text tower only ever gives fixed class-name embeddings: always frozen
+            for p in self.text.parameters():
                 p.requires_grad_(False)
-            self._tower_modules_eval()
+            self.text.eval()
+        if frozen:
+            for p in self.visual.parameters():
+                p.requires_grad_(False)
+            self.visual.eval()
             if self.weight_dtype != torch.float32:
                 self.visual.to(self.weight_dtype)
 
     # ---- freezing -------------------------------------------------------------------
-    def _tower_parameters(self):
-        yield from self.visual.parameters()
-        if self.text is not None:
-            yield from self.text.parameters()
-
-    def _tower_modules_eval(self) -> None:
-        self.visual.eval()
-        if self.text is not None:
-            self.text.eval()
-
     def frozen_parameters(self) -> List[nn.Parameter]:
-        """Parameters that must never be optimised (empty when not frozen)."""
-        return list(self._tower_parameters()) if self.frozen else []
+        """Parameters that must never be optimised: the image tower when frozen, and
+        the text tower (if kept) always."""
+        params = list(self.visual.parameters()) if self.frozen else []
+        if self.text is not None:
+            params += list(self.text.parameters())
+        return params
 
     def train(self, mode: bool = True) -> 'FrozenCLIPBackbone':
         super().train(mode)
         if self.frozen:
-            self._tower_modules_eval()
+            self.visual.eval()
+        if self.text is not None:
+            self.text.eval()
         return self
 
     def init_weights(self) -> None:

@@ -48,6 +48,13 @@ def test_unfrozen_ablation(tiny_clip_cfg):
     assert clip.frozen_parameters() == []
     clip.train()
     assert clip.visual.training
+    # the text tower stays frozen even when the image tower trains
+    with_text = MODELS.build(dict(tiny_clip_cfg, frozen=False, with_text=True))
+    assert all(p.requires_grad for p in with_text.visual.parameters())
+    assert not any(p.requires_grad for p in with_text.text.parameters())
+    assert len(with_text.frozen_parameters()) == len(list(with_text.text.parameters()))
+    with_text.train()
+    assert not with_text.text.training
 
 
 def test_sdpa_matches_open_clip_blocks(tiny_clip_cfg):
