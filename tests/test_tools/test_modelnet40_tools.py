@@ -60,7 +60,7 @@ def test_run_few_shot_prints_mean_and_std(tmp_path, monkeypatch, capsys,
             'model.encoder.tokenizer.num_tokens=16',
             'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
             'param_scheduler.1.T_max=1', 'default_hooks.checkpoint.interval=-1']
-    for key in ('train_dataloader', 'val_dataloader'):
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         opts += [f'{key}.dataset.data_root={root}',
                  f'{key}.dataset.pipeline.0.num_points=128']
     _run_tool('run_few_shot', [config, '--folds-dir', osp.join(root, 'few_shot_folds'),
