@@ -74,9 +74,10 @@ PYEOF
   else
     log "using cached mmcv wheel $WHEEL_DIR"
   fi
+  # mmcv's own requirements first, so the wheel installs with nothing missing
+  "${PIP[@]}" install -q "$(grep '^mmengine' "$ROOT/requirements/stack.txt")" \
+    addict packaging pillow pyyaml yapf opencv-python "numpy<2"
   "${PIP[@]}" install -q --no-deps --force-reinstall "$WHEEL_DIR"/mmcv-*.whl
-  # mmcv's own light requirements
-  "${PIP[@]}" install -q addict packaging pillow pyyaml yapf opencv-python "numpy<2"
 fi
 
 # ---- the OpenMMLab 3D stack and open_clip -----------------------------------------
