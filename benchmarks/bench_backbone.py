@@ -39,6 +39,7 @@ def main():
     variants = [
         ('unfrozen fp32 native', dict(frozen=False, attn_impl='native')),
         ('frozen   fp32 native', dict(attn_impl='native')),
+        ('unfrozen fp32 sdpa  ', dict(frozen=False, attn_impl='sdpa')),
         ('frozen   fp32 sdpa  ', dict(attn_impl='sdpa')),
         ('frozen   bf16 sdpa  ', dict(attn_impl='sdpa', frozen_dtype='bfloat16')),
     ]
