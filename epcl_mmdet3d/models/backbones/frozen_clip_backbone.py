@@ -117,6 +117,9 @@ class FrozenCLIPBackbone(BaseModule):
         self.proj_dims = (int(visual.proj.shape[1]) if getattr(visual, 'proj', None)
                           is not None else self.embed_dims)
         self.embed_dropout = nn.Dropout(embed_dropout)
+        # which blocks run fused attention, decided once rather than on every forward
+        self._fused = [attn_impl == 'sdpa' and _supports_sdpa(block)
+                       for block in visual.transformer.resblocks]
         if self.text is not None:
             # the text tower only ever gives fixed class-name embeddings: always frozen
             for p in self.text.parameters():
@@ -186,8 +189,8 @@ class FrozenCLIPBackbone(BaseModule):
 
     def run_blocks(self, x: Tensor) -> Tensor:
         """The transformer blocks, batch-first: (B, L, D) -> (B, L, D)."""
-        for block in self.visual.transformer.resblocks:
-            if self.attn_impl == 'sdpa' and _supports_sdpa(block):
+        for block, fused in zip(self.visual.transformer.resblocks, self._fused):
+            if fused:
                 x = _sdpa_block_forward(block, x)
             else:
                 x = block(x)
