@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.epcl-installed
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: install demo test test-quick bench clean
+.PHONY: install demo lint test test-quick bench clean
 
 $(STAMP): tools/install_stack.sh requirements/stack.txt requirements/tests.txt pyproject.toml
 	EPCL_VENV=$(VENV) PYTHON=$(PYTHON) bash tools/install_stack.sh
@@ -18,7 +18,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) tools/demo.py
 
-test: $(STAMP)
+# house rules (pycodestyle, pyflakes, isort order; pyproject.toml [tool.ruff])
+lint: $(STAMP)
+	$(PY) -m ruff check epcl_mmdet3d tools tests benchmarks configs
+
+test: lint
 	$(PY) -m pytest -ra tests
 
 # fast iteration: everything but the slow tests

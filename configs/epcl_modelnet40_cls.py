@@ -2,8 +2,11 @@
 # appendix C): 1024 points, 64 centres x 32 neighbours, 40 task tokens, frozen
 # CLIP ViT-B/16, head on [CLS ; max-pool of patch outputs], CE + CLIP text
 # alignment, AdamW lr 3e-4 wd 0.04, cosine, batch 32, 300 epochs.
-_base_ = ['mmdet3d::_base_/default_runtime.py']
-custom_imports = dict(imports=['epcl_mmdet3d'], allow_failed_imports=False)
+_base_ = [
+    './_base_/default_runtime.py',
+    './_base_/models/epcl_vit-b16.py',
+    './_base_/schedules/epcl_adamw.py',
+]
 
 data_root = 'data/modelnet40_normal_resampled/'
 # Label order of modelnet40_shape_names.txt; EPCLClassNamesHook checks it
@@ -18,7 +21,7 @@ class_names = [
 ]
 num_points = 1024
 use_normals = False  # the paper's tokenizer reads xyz only
-# Written by tools/modelnet40/cache_points.py (1024 FPS-ordered points per
+# Written by tools/dataset_converters/modelnet40_cache_points.py (1024 FPS-ordered points per
 # shape; an FPS prefix is itself an FPS sample, so a larger cache works too).
 # Set to None to parse the text files, and then sample with method='fps' or
 # 'random' instead of 'first'.
@@ -30,23 +33,14 @@ model = dict(
     num_classes=40,
     class_names=class_names,
     data_preprocessor=dict(type='EPCLPointsDataPreprocessor'),
-    encoder=dict(
-        type='EPCLEncoder',
+    backbone=dict(  # CLIP: _base_/models/epcl_vit-b16.py
         tokenizer=dict(
             type='EPCLTokenizer',
             num_tokens=64,  # M patch centres (FPS)
             num_neighbors=32,  # K points per patch (kNN)
             in_channels=3),  # 6 with use_normals=True
         task_token=dict(type='EPCLTaskToken', num_tokens=40),  # T, paper's value
-        clip=dict(
-            type='FrozenCLIPBackbone',
-            arch='ViT-B-16',
-            # open_clip tag or a local checkpoint file; 'openai' needs internet
-            # the first time (open_clip downloads it).
-            pretrained='openai',
-            frozen=True,
-            embed_dropout=0.3,  # appendix C: dropout 0.3 before the frozen CLIP
-            with_text=True)),  # the text tower embeds the class names once
+        clip=dict(with_text=True)),  # the text tower embeds the class names once
     head=dict(hidden_channels=(256, 256), dropout=0.2),  # appendix C: dropout 0.2
     text_align=dict(
         templates=['a point cloud of a {}.', 'a 3D model of a {}.'],
@@ -103,10 +97,7 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='EPCLClsMetric')
 test_evaluator = val_evaluator
 
-optim_wrapper = dict(
-    type='OptimWrapper',
-    constructor='EPCLOptimWrapperConstructor',
-    optimizer=dict(type='AdamW', lr=3e-4, weight_decay=0.04))
+# optimiser: the paper's AdamW, _base_/schedules/epcl_adamw.py
 max_epochs = 300
 param_scheduler = [
     # 10 warm-up epochs (the point-transformer recipes the paper follows use

@@ -2,12 +2,14 @@
 # mIoU 72.6 / mAcc 84.1). A hierarchical tokenizer (4096 -> 2048 -> 1024 -> 512
 # points) feeds its deepest level to a frozen CLIP ViT-B/16; a feature-propagation
 # head decodes back to every point. Data: mmdet3d's S3DIS converter output
-# (or tools/create_demo_s3dis.py for a synthetic stand-in) under data/s3dis/.
+# (or tools/dataset_converters/create_synthetic_s3dis.py for a synthetic stand-in)
+# under data/s3dis/.
 _base_ = [
     'mmdet3d::_base_/datasets/s3dis-seg.py',
-    'mmdet3d::_base_/default_runtime.py',
+    './_base_/default_runtime.py',
+    './_base_/models/epcl_vit-b16.py',
+    './_base_/schedules/epcl_adamw.py',
 ]
-custom_imports = dict(imports=['epcl_mmdet3d'], allow_failed_imports=False)
 
 class_names = ('ceiling', 'floor', 'wall', 'beam', 'column', 'window', 'door',
                'table', 'chair', 'sofa', 'bookcase', 'board', 'clutter')
@@ -15,20 +17,15 @@ num_classes = 13
 ignore_index = 13  # mmdet3d's S3DIS convention: len(class_names)
 num_points = 4096  # points per 1 m x 1 m block (paper: 4096)
 block_size = 1.0  # metres, the standard S3DIS block
-# open_clip tag ('openai' needs internet) or a local state-dict file written by
-# tools/export_clip_weights.py; override with
-#   --cfg-options model.backbone.clip.pretrained=checkpoints/clip_vit_b_16.pth
-clip_pretrained = 'openai'
-clip_width = 768  # ViT-B/16 width; the encoder derives it, the head needs it spelled out
 # channels of an input point: xyz (block-centred) + RGB (/255) + xyz / room max
 in_channels = 9
-level_channels = (128, 256)  # feature widths of the two grouping levels
 
 model = dict(
-    type='EncoderDecoder3D',
+    # EncoderDecoder3D whose decode head takes the CLIP width and the tokenizer's
+    # level widths from the backbone (nothing to keep in step here)
+    type='EPCLEncoderDecoder3D',
     data_preprocessor=dict(type='Det3DDataPreprocessor'),
-    backbone=dict(
-        type='EPCLEncoder',
+    backbone=dict(  # CLIP: _base_/models/epcl_vit-b16.py
         tokenizer=dict(
             type='EPCLHierarchicalTokenizer',
             # paper: FPS 4096 -> 2048 -> 1024, three levels; the third level
@@ -36,20 +33,13 @@ model = dict(
             num_points=(2048, 1024, 512),
             num_neighbors=(32, 32, 32),  # PointNet++ SSG's group size
             in_channels=in_channels,
-            level_channels=level_channels,
+            level_channels=(128, 256),  # feature widths of the two grouping levels
             level_hidden=((64, 64), (128, 128)),
             token_hidden=(128, 256)),
         # the paper gives no task-token count for segmentation: one per class
-        task_token=dict(type='EPCLTaskToken', num_tokens=num_classes),
-        clip=dict(
-            type='FrozenCLIPBackbone',
-            arch='ViT-B-16',
-            pretrained=clip_pretrained,
-            embed_dropout=0.3)),  # paper: dropout 0.3 on the token sequence
+        task_token=dict(type='EPCLTaskToken', num_tokens=num_classes)),
     decode_head=dict(
         type='EPCLSegHead',
-        embed_dims=clip_width,
-        skip_channels=(in_channels, *level_channels),
         # deepest step first: 512 -> 1024 -> 2048 -> 4096 points
         fp_channels=((256, 256), (256, 256), (256, 128)),
         channels=128,
@@ -96,13 +86,9 @@ train_pipeline = [
 ]
 train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))
 
-# paper: AdamW, lr 3e-4, weight decay 0.04 (the schedule length is not given;
-# 50 epochs of cosine decay as mmdet3d's PointNet++ S3DIS recipe)
+# the paper's AdamW (_base_/schedules/epcl_adamw.py); the schedule length is not given:
+# 50 epochs of cosine decay as mmdet3d's PointNet++ S3DIS recipe
 max_epochs = 50
-optim_wrapper = dict(
-    type='OptimWrapper',
-    constructor='EPCLOptimWrapperConstructor',
-    optimizer=dict(type='AdamW', lr=3e-4, weight_decay=0.04))
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-5, by_epoch=True,
          begin=0, end=max_epochs)

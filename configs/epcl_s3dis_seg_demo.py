@@ -1,5 +1,6 @@
 # Quick start: EPCL segmentation on the synthetic S3DIS-format rooms written by
-#   python tools/create_demo_s3dis.py data/demo_s3dis  (150 pts/m2, 512-pt blocks)
+#   python tools/dataset_converters/create_synthetic_s3dis.py data/demo_s3dis
+# (150 pts/m2, 512-pt blocks)
 # with the tiny CLIP shipped for tests (EPCL-ViT-Tiny: width 64, 2 layers, random
 # frozen weights), small blocks and a short schedule, so it trains on a CPU in
 # minutes. Same model and data code as epcl_s3dis_seg.py, smaller numbers.
@@ -9,22 +10,17 @@ data_root = 'data/demo_s3dis/'
 num_points = 512  # points per 1 m block; the synthetic rooms are sparse (~150 pts/m2)
 block_size = 1.0
 ignore_index = 13
-clip_width = 64  # EPCL-ViT-Tiny
-in_channels = 9
-level_channels = (64, 128)
 
 model = dict(
     backbone=dict(
         tokenizer=dict(
             num_points=(256, 128, 64),  # 512 -> 256 -> 128 -> 64 tokens
             num_neighbors=(16, 16, 16),
-            level_channels=level_channels,
+            level_channels=(64, 128),
             level_hidden=((32, 32), (64, 64)),
             token_hidden=(64, 128)),
         clip=dict(arch='EPCL-ViT-Tiny', pretrained=None)),  # random frozen tower
     decode_head=dict(
-        embed_dims=clip_width,
-        skip_channels=(in_channels, *level_channels),
         fp_channels=((128, 128), (128, 128), (128, 64)),
         channels=64),
     test_cfg=dict(num_points=num_points, block_size=block_size, batch_size=16))

@@ -4,33 +4,24 @@
 # and the EPCL paper (section 4.2, appendix).
 _base_ = [
     'mmdet3d::_base_/datasets/scannet-3d.py',
-    'mmdet3d::_base_/default_runtime.py',
+    './_base_/default_runtime.py',
+    './_base_/models/epcl_vit-b16.py',
+    './_base_/schedules/epcl_adamw.py',
 ]
-custom_imports = dict(imports=['epcl_mmdet3d'], allow_failed_imports=False)
 
 num_points = 40000  # 3DETR's input size per scene
 num_classes = 18  # ScanNet's detection classes (the base's metainfo)
-# CLIP weights: 'openai' downloads OpenAI's ViT-B/16 through open_clip (needs internet);
-# offline, give the path of a local open_clip checkpoint file instead.
-clip_pretrained = 'openai'
 
 model = dict(
     type='EPCL3DETRDetector',
     data_preprocessor=dict(type='Det3DDataPreprocessor'),
-    backbone=dict(
-        type='EPCLEncoder',
+    backbone=dict(  # CLIP: _base_/models/epcl_vit-b16.py
         tokenizer=dict(
             type='EPCLTokenizer',
             num_tokens=2048,  # token centres by FPS (3DETR's pre-encoder keeps 2048)
             num_neighbors=64,  # kNN group size (3DETR's pre-encoder groups 64 points)
             in_channels=3),  # xyz only, as 3DETR (set 6 and use_dim below for colour)
-        task_token=dict(type='EPCLTaskToken', num_tokens=40),  # as the classification
-        clip=dict(
-            type='FrozenCLIPBackbone',
-            arch='ViT-B-16',
-            pretrained=clip_pretrained,
-            frozen=True,
-            embed_dropout=0.3)),  # paper appendix: dropout 0.3 before the frozen CLIP
+        task_token=dict(type='EPCLTaskToken', num_tokens=40)),  # as the classification
     bbox_head=dict(
         type='EPCL3DETRHead',
         num_classes=num_classes,
@@ -92,9 +83,7 @@ test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 max_epochs = 216
 warmup_epochs = 2  # ~9 of 3DETR's 1080 epochs
 optim_wrapper = dict(
-    type='OptimWrapper',
-    constructor='EPCLOptimWrapperConstructor',
-    optimizer=dict(type='AdamW', lr=5e-4, weight_decay=0.1),  # 3DETR
+    optimizer=dict(lr=5e-4, weight_decay=0.1),  # 3DETR's (the base holds the paper's)
     clip_grad=dict(max_norm=0.1, norm_type=2))  # 3DETR clips gradients at 0.1
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,

@@ -3,10 +3,13 @@
 Importing the package registers its modules in mmdet3d's registries and lets
 torch's weights-only loading read full mmengine checkpoints.
 """
-from . import engine, layers, models, ops  # noqa: F401
-from . import datasets, evaluation, visualization  # noqa: F401
+from . import datasets, engine, evaluation, models, ops, visualization  # noqa: F401
 from .engine import allow_mmengine_checkpoints
 
 __version__ = '0.1.0'
+__all__ = [
+    'allow_mmengine_checkpoints', 'datasets', 'engine', 'evaluation', 'models', 'ops',
+    'visualization'
+]
 
 allow_mmengine_checkpoints()

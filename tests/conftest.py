@@ -53,3 +53,64 @@ def tiny_encoder_cfg(tiny_clip_cfg):
                                in_channels=3),
                 task_token=dict(type='EPCLTaskToken', num_tokens=4),
                 clip=tiny_clip_cfg)
+
+
+def _load_tool(rel_path: str):
+    """A script under tools/ as a module; ``rel_path`` without '.py' (e.g. 'misc/visualize')."""
+    import importlib.util
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.path.join(root, 'tools', f'{rel_path}.py')
+    spec = importlib.util.spec_from_file_location('epcl_tool_' + rel_path.replace('/', '_'), path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def load_tool():
+    """Load a command-line tool of tools/ by its path, to call its ``main``."""
+    return _load_tool
+
+
+def encode_boxes(coder, centers, sizes, yaws, query_xyz, scene_min, scene_max, eps=1e-6):
+    """Raw head outputs that ``coder.decode`` (an ``EPCL3DETRBoxCoder``) maps back to the
+    given boxes: its inverse, for tests that need predictions of known boxes.
+
+    Args:
+        centers: (B, Q, 3) centres, within ``center_range / 2`` of ``query_xyz``.
+        sizes: (B, Q, 3) sizes, below the scene extent.
+        yaws: (B, Q) yaw angles.
+        query_xyz: (B, Q, 3) query positions.
+        scene_min: (B, 3) lower scene bound.
+        scene_max: (B, 3) upper scene bound.
+        eps: clamp for the logit.
+
+    Returns:
+        dict of ``center_raw``, ``size_raw`` (B, Q, 3), ``angle_cls``,
+        ``angle_res_raw`` (B, Q, A).
+    """
+    extent = coder._extent(scene_min, scene_max)[:, None]  # (B, 1, 3)
+    offset = (centers - query_xyz) / coder.center_range + 0.5
+    if ((offset <= 0) | (offset >= 1)).any():
+        raise ValueError('a centre lies farther than center_range / 2 from its query; '
+                         'it cannot be encoded')
+    size_n = sizes / extent
+    target = coder.encode_targets(centers.flatten(0, 1), sizes.flatten(0, 1),
+                                 yaws.flatten(), scene_min.repeat_interleave(
+                                     centers.shape[1], 0), scene_max.repeat_interleave(
+                                     centers.shape[1], 0))
+    angle_cls = torch.nn.functional.one_hot(
+        target['angle_bin'], coder.num_angle_bins).to(centers.dtype) * 10.0
+    angle_res = target['angle_residual'][:, None].expand(-1, coder.num_angle_bins)
+    shape = centers.shape[:2] + (coder.num_angle_bins, )
+    return dict(
+        center_raw=torch.logit(offset, eps=eps),
+        size_raw=torch.logit(size_n, eps=eps),
+        angle_cls=angle_cls.reshape(shape),  # (B, Q, A)
+        angle_res_raw=angle_res.reshape(shape))  # (B, Q, A)
+
+
+@pytest.fixture
+def box_encoder():
+    """``encode_boxes``: raw 3DETR head outputs that decode to given boxes."""
+    return encode_boxes

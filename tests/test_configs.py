@@ -4,10 +4,9 @@ import os.path as osp
 import warnings
 
 import pytest
+from mmdet3d.registry import METRICS, MODELS, TRANSFORMS
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-
-from mmdet3d.registry import METRICS, MODELS, TRANSFORMS
 
 import epcl_mmdet3d  # noqa: F401
 

@@ -16,7 +16,7 @@ import time
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from epcl_mmdet3d.datasets.synthetic import create_scannet_like_dataset
+from epcl_mmdet3d.datasets.synthetic import create_synthetic_scannet
 
 
 def parse_args():
@@ -51,7 +51,7 @@ def main():
     args = parse_args()
     if not _has_dataset(args.data_root, args.num_train, args.num_val):
         print(f'generating the synthetic data set in {args.data_root} ...')
-        create_scannet_like_dataset(args.data_root, num_train=args.num_train,
+        create_synthetic_scannet(args.data_root, num_train=args.num_train,
                                     num_val=args.num_val, num_points=10000, seed=0)
     cfg = Config.fromfile(args.config)
     cfg.work_dir = args.work_dir

@@ -8,12 +8,15 @@ Multi-GPU / multi-machine: launch with torchrun and ``--launcher pytorch``
 """
 import argparse
 import logging
+import os
+import os.path as osp
 
+from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
 import epcl_mmdet3d  # noqa: F401  (registers the modules, allow-lists checkpoints)
-from epcl_mmdet3d.engine.runner_cli import (add_common_args, build_runner,
-                                            load_config, parse)
 
 
 def parse_args(argv=None):
@@ -28,8 +31,29 @@ def parse_args(argv=None):
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
                         help='resume from CKPT, or from the latest checkpoint of '
                         'the work dir when no path is given')
-    add_common_args(parser)
-    return parse(parser, argv)
+    parser.add_argument('--work-dir', help='where logs and checkpoints go')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config entries, key=value')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def load_config(args) -> Config:
+    """Read ``args.config``; apply the launcher, the overrides and the work dir."""
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    return cfg
 
 
 def build_cfg(args):
@@ -61,7 +85,9 @@ def build_cfg(args):
 
 
 def main(argv=None):
-    build_runner(build_cfg(parse_args(argv))).train()
+    cfg = build_cfg(parse_args(argv))
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    runner.train()
 
 
 if __name__ == '__main__':

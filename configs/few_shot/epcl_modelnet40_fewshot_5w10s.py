@@ -1,5 +1,5 @@
 # EPCL few-shot on ModelNet40, 5-way 10-shot (paper Table 3). Run all folds with
-#   python tools/modelnet40/run_few_shot.py <this config> --setting 5w10s \
+#   python tools/analysis_tools/run_few_shot.py <this config> --setting 5w10s \
 #       --folds-dir data/modelnet40_normal_resampled/few_shot_folds
 # which sets fold_file and num_classes per fold; the values below are fold 0,
 # for a single run. The class names come from the fold (EPCLClassNamesHook).

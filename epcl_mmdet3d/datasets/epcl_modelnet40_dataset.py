@@ -3,12 +3,19 @@ import os.path as osp
 from typing import List, Optional
 
 import numpy as np
+from mmdet3d.registry import DATASETS
 from mmengine.dataset import BaseDataset
 
-from mmdet3d.registry import DATASETS
-from .modelnet40 import (load_shape_points, read_fold, read_points_cache,
-                         read_shape_names, read_split, shape_class, shape_path,
-                         split_file)
+from .modelnet40 import (
+    load_shape_points,
+    read_fold,
+    read_points_cache,
+    read_shape_names,
+    read_split,
+    shape_class,
+    shape_path,
+    split_file,
+)
 
 
 @DATASETS.register_module()
@@ -18,7 +25,7 @@ class EPCLModelNet40Dataset(BaseDataset):
     Reads the ``modelnet40_normal_resampled`` layout (see
     :mod:`epcl_mmdet3d.datasets.modelnet40.layout`), either shape by shape from
     the text files or from a per-split cache written by
-    ``tools/modelnet40/cache_points.py``.
+    ``tools/dataset_converters/modelnet40_cache_points.py``.
 
     Each sample handed to the pipeline is a dict with
     ``points`` (P, 3) or (P, 6) float32 numpy array (x, y, z[, nx, ny, nz]),

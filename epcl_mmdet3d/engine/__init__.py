@@ -1,6 +1,6 @@
+"""Training machinery: checkpoint loading, hooks and the optimizer wrapper constructor."""
 from .checkpoint_loading import allow_mmengine_checkpoints
 from .hooks import EPCLClassNamesHook
 from .optimizers import EPCLOptimWrapperConstructor
 
-__all__ = ['EPCLOptimWrapperConstructor', 'allow_mmengine_checkpoints']
-__all__ += ['EPCLClassNamesHook']
+__all__ = ['EPCLClassNamesHook', 'EPCLOptimWrapperConstructor', 'allow_mmengine_checkpoints']

@@ -1,24 +1,29 @@
+"""EPCL models: the frozen-CLIP encoder and its parts, and one model per task."""
 from .backbones import EPCLEncoder, FrozenCLIPBackbone
-from .classifiers import EPCLClassifier
+from .classifiers import EPCLClassifier, EPCLClsHead, EPCLTextAlignHead
 from .data_preprocessors import EPCLPointsDataPreprocessor
 from .decode_heads import EPCLSegHead
 from .dense_heads import EPCL3DETRHead
 from .detectors import EPCL3DETRDetector
-from .heads import EPCLClsHead, EPCLTextAlignHead
-from .layers import (EPCLDecoderLayer, EPCLFourierPosEncoding,
-                     EPCLTransformerDecoder)
+from .layers import (
+                     EPCLDecoderLayer,
+                     EPCLFourierPosEncoding,
+                     EPCLTaskToken,
+                     EPCLTransformerDecoder,
+                     MiniPointNet,
+                     PointGrouper,
+)
 from .losses import EPCLSetCriterion
+from .segmentors import EPCLEncoderDecoder3D
 from .task_modules import EPCL3DETRBoxCoder, EPCLHungarianMatcher
-from .task_tokens import EPCLTaskToken
 from .tokenizers import EPCLHierarchicalTokenizer, EPCLTokenizer
+from .utils import stack_points
 
-__all__ = ['EPCLEncoder', 'EPCLTaskToken', 'EPCLTokenizer', 'FrozenCLIPBackbone']
-__all__ += ['EPCLHierarchicalTokenizer', 'EPCLSegHead']
-__all__ += [
-    'EPCLClassifier', 'EPCLPointsDataPreprocessor', 'EPCLClsHead', 'EPCLTextAlignHead'
-]
-__all__ += [
-    'EPCL3DETRBoxCoder', 'EPCL3DETRDetector', 'EPCL3DETRHead', 'EPCLDecoderLayer',
-    'EPCLFourierPosEncoding', 'EPCLHungarianMatcher', 'EPCLSetCriterion',
-    'EPCLTransformerDecoder'
+__all__ = [
+    'EPCL3DETRBoxCoder', 'EPCL3DETRDetector', 'EPCL3DETRHead', 'EPCLClassifier', 'EPCLClsHead',
+    'EPCLDecoderLayer', 'EPCLEncoder', 'EPCLEncoderDecoder3D', 'EPCLFourierPosEncoding',
+    'EPCLHierarchicalTokenizer', 'EPCLHungarianMatcher', 'EPCLPointsDataPreprocessor',
+    'EPCLSegHead', 'EPCLSetCriterion', 'EPCLTaskToken', 'EPCLTextAlignHead', 'EPCLTokenizer',
+    'EPCLTransformerDecoder', 'FrozenCLIPBackbone', 'MiniPointNet', 'PointGrouper',
+    'stack_points'
 ]

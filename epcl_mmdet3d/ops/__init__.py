@@ -1,15 +1,16 @@
-from .furthest_point_sample import (furthest_point_sample,
-                                    furthest_point_sample_reference)
+"""Sampling ops with one contract on CPU (own kernels) and CUDA (mmcv), beside references."""
+from .furthest_point_sample import furthest_point_sample, furthest_point_sample_reference
 from .gather import gather_points
 from .knn import knn_query, knn_query_reference
-from .three_interpolate import (three_interpolate, three_nn, three_nn_interpolate,
-                                three_nn_interpolate_reference)
+from .three_interpolate import (
+                                three_interpolate,
+                                three_nn,
+                                three_nn_interpolate,
+                                three_nn_interpolate_reference,
+)
 
 __all__ = [
-    'furthest_point_sample', 'furthest_point_sample_reference', 'gather_points',
-    'knn_query', 'knn_query_reference'
-]
-__all__ += [
-    'three_interpolate', 'three_nn', 'three_nn_interpolate',
+    'furthest_point_sample', 'furthest_point_sample_reference', 'gather_points', 'knn_query',
+    'knn_query_reference', 'three_interpolate', 'three_nn', 'three_nn_interpolate',
     'three_nn_interpolate_reference'
 ]

@@ -1,12 +1,11 @@
 """Headless pictures of 3D detections: boxes over a point cloud, top view and 3D view."""
 from typing import Optional, Sequence
 
-import matplotlib
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.patches import Rectangle
 
-matplotlib.use('Agg')  # headless: no display needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+from .agg_figure import agg_figure
 
 # The 12 edges of a box, as index pairs into its 8 corners ordered by (x, y, z) bits.
 _EDGES = [(0, 1), (2, 3), (4, 5), (6, 7), (0, 2), (1, 3), (4, 6), (5, 7),
@@ -58,7 +57,7 @@ def render_det_scene(points: np.ndarray, out_file: str,
     if points.shape[1] >= 6 and points[:, 3:6].max() > 1.0:
         colors = np.clip(points[:, 3:6] / 255.0, 0, 1)
     else:
-        colors = plt.cm.viridis((xyz[:, 2] - xyz[:, 2].min()) / (np.ptp(xyz[:, 2]) + 1e-6))
+        colors = colormaps['viridis']((xyz[:, 2] - xyz[:, 2].min()) / (np.ptp(xyz[:, 2]) + 1e-6))
     pred_boxes = np.zeros((0, 6)) if pred_boxes is None else np.asarray(pred_boxes)
     gt_boxes = np.zeros((0, 6)) if gt_boxes is None else np.asarray(gt_boxes)
     if pred_scores is not None:
@@ -67,7 +66,7 @@ def render_det_scene(points: np.ndarray, out_file: str,
         keep = keep[np.argsort(-pred_scores[keep], kind='stable')][:max_boxes]
         pred_boxes = pred_boxes[keep]
         pred_labels = None if pred_labels is None else np.asarray(pred_labels)[keep]
-    palette = plt.cm.tab20(np.linspace(0, 1, 20))
+    palette = colormaps['tab20'](np.linspace(0, 1, 20))
 
     def name(labels, i):
         if labels is None:
@@ -75,7 +74,7 @@ def render_det_scene(points: np.ndarray, out_file: str,
         lab = int(labels[i])
         return class_names[lab] if 0 <= lab < len(class_names) else str(lab)
 
-    fig = plt.figure(figsize=(14, 6.5))
+    fig = agg_figure((14, 6.5))
     ax2d = fig.add_subplot(1, 2, 1)
     ax2d.set_facecolor('0.15')  # dark ground: pale walls and floors stay visible
     ax2d.scatter(xyz[:, 0], xyz[:, 1], c=colors, s=2.0, linewidths=0)
@@ -113,5 +112,4 @@ def render_det_scene(points: np.ndarray, out_file: str,
         fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(out_file, dpi=110)
-    plt.close(fig)
     return out_file

@@ -3,6 +3,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from .agg_figure import agg_figure
+
 
 def _as_numpy(x) -> np.ndarray:
     if hasattr(x, 'detach'):
@@ -43,9 +45,6 @@ def render_seg_comparison(xyz,
     Returns:
         ``out_file``.
     """
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
     xyz, pred, gt = _as_numpy(xyz), _as_numpy(pred).astype(np.int64), \
@@ -74,7 +73,7 @@ def render_seg_comparison(xyz,
         labels = np.where((labels >= 0) & (labels < num_classes), labels, num_classes)
         return colours[labels]
 
-    fig = plt.figure(figsize=(13, 6))
+    fig = agg_figure((13, 6))
     for i, (labels, name) in enumerate(((pred, 'predicted'), (gt, 'ground truth'))):
         ax = fig.add_subplot(1, 2, i + 1, projection='3d')
         p = xyz[idx]
@@ -92,7 +91,6 @@ def render_seg_comparison(xyz,
                fontsize=9, frameon=False)
     fig.suptitle(title if title is not None else f'point accuracy {acc:.3f}')
     fig.savefig(out_file, dpi=110, bbox_inches='tight')
-    plt.close(fig)
     return out_file
 
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from epcl_mmdet3d.datasets import EPCLModelNet40Dataset
-from epcl_mmdet3d.datasets.modelnet40 import write_fold, write_synthetic_modelnet
+from epcl_mmdet3d.datasets.modelnet40 import write_fold
+from epcl_mmdet3d.datasets.synthetic import create_synthetic_modelnet40
 
 CLASSES = ['sphere', 'cube', 'cylinder', 'cone', 'torus', 'table']
 
@@ -13,7 +14,7 @@ CLASSES = ['sphere', 'cube', 'cylinder', 'cone', 'torus', 'table']
 @pytest.fixture(scope='module')
 def root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('mn') / 'syn')
-    write_synthetic_modelnet(root, CLASSES, train_per_class=3, test_per_class=2,
+    create_synthetic_modelnet40(root, CLASSES, train_per_class=3, test_per_class=2,
                              num_points=32)
     return root
 

@@ -1,8 +1,7 @@
 """Few-shot folds: deterministic, class-balanced, disjoint, saved and read back."""
 import pytest
 
-from epcl_mmdet3d.datasets.modelnet40 import (make_setting_folds, read_fold,
-                                              shape_class, write_fold)
+from epcl_mmdet3d.datasets.modelnet40 import make_setting_folds, read_fold, shape_class, write_fold
 
 
 @pytest.fixture(scope='module')
@@ -51,5 +50,5 @@ def test_fold_file_round_trip(split_root, tmp_path):
     fold = make_setting_folds(root, '5w10s', num_folds=1)[0]
     write_fold(str(tmp_path / 'f.json'), fold)
     assert read_fold(str(tmp_path / 'f.json')) == fold
-    with pytest.raises(FileNotFoundError, match='make_few_shot_folds'):
+    with pytest.raises(FileNotFoundError, match='modelnet40_few_shot_folds'):
         read_fold(str(tmp_path / 'nope.json'))

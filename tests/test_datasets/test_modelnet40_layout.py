@@ -2,8 +2,12 @@
 import numpy as np
 import pytest
 
-from epcl_mmdet3d.datasets.modelnet40 import (load_shape_points, read_shape_names,
-                                              read_split, shape_class)
+from epcl_mmdet3d.datasets.modelnet40 import (
+    load_shape_points,
+    read_shape_names,
+    read_split,
+    shape_class,
+)
 
 
 def _write(path, text):

@@ -3,12 +3,11 @@ import pickle
 
 import pytest
 import torch
+from mmdet3d.registry import MODELS
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from torch import nn
 from torch.utils.data import Dataset
-
-from mmdet3d.registry import MODELS
 
 import epcl_mmdet3d  # noqa: F401
 

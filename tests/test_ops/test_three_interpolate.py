@@ -2,9 +2,12 @@
 import pytest
 import torch
 
-from epcl_mmdet3d.ops.three_interpolate import (three_interpolate, three_nn,
-                                                three_nn_interpolate,
-                                                three_nn_interpolate_reference)
+from epcl_mmdet3d.ops.three_interpolate import (
+    three_interpolate,
+    three_nn,
+    three_nn_interpolate,
+    three_nn_interpolate_reference,
+)
 
 
 def _cloud(b, n, m, c, seed=0):

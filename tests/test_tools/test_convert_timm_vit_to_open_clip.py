@@ -1,31 +1,25 @@
-import importlib.util
 import os.path as osp
 import warnings
 
 import pytest
 import torch
-
 from mmdet3d.registry import MODELS
+
 import epcl_mmdet3d  # noqa: F401
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-def _tool():
-    spec = importlib.util.spec_from_file_location(
-        'convert_timm_vit', osp.join(ROOT, 'tools', 'convert_timm_vit_to_open_clip.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+TOOL = 'model_converters/convert_timm_vit_to_open_clip'
 
 
-def test_converted_timm_vit_loads_and_computes_the_same(tmp_path):
+def test_converted_timm_vit_loads_and_computes_the_same(tmp_path, load_tool):
     timm = pytest.importorskip('timm')
     torch.manual_seed(0)
     # A timm ViT shaped like the tiny test CLIP (width 64, 2 layers, 2 heads, 8 px patches).
     vit = timm.models.vision_transformer.VisionTransformer(
         img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=2, num_classes=10).eval()
-    state = _tool().convert_timm_vit(vit.state_dict(), proj_dims=32)
+    state = load_tool(TOOL).convert_timm_vit(vit.state_dict(), proj_dims=32)
     path = tmp_path / 'vit.pth'
     torch.save(state, path)
     # FrozenCLIPBackbone loads the file strictly: every key and shape fits.
@@ -46,6 +40,6 @@ def test_converted_timm_vit_loads_and_computes_the_same(tmp_path):
     assert (visual.ln_pre.weight == 1).all() and (visual.ln_pre.bias == 0).all()
 
 
-def test_unknown_keys_are_rejected():
+def test_unknown_keys_are_rejected(load_tool):
     with pytest.raises(ValueError, match='no open_clip counterpart'):
-        _tool().convert_timm_vit({'blocks.0.ls1.gamma': torch.ones(4)}, proj_dims=4)
+        load_tool(TOOL).convert_timm_vit({'blocks.0.ls1.gamma': torch.ones(4)}, proj_dims=4)

@@ -1,5 +1,4 @@
 """tools/train.py and tools/test.py end to end: train, resume, load_from, test."""
-import importlib.util
 import os
 import os.path as osp
 
@@ -7,35 +6,27 @@ import pytest
 import torch
 
 import epcl_mmdet3d  # noqa: F401
-from epcl_mmdet3d.datasets.modelnet40 import write_synthetic_modelnet
+from epcl_mmdet3d.datasets.synthetic import create_synthetic_modelnet40
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(ROOT, 'configs', 'epcl_synthetic_cls_tiny.py')
-
-
-def _tool(name):
-    spec = importlib.util.spec_from_file_location(f'epcl_tool_{name}',
-                                                  osp.join(ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+CONFIG = osp.join(ROOT, 'configs', 'epcl_modelnet40_cls_demo.py')
 
 
 @pytest.mark.slow
-def test_train_resume_and_test(tmp_path, tiny_clip_checkpoint, capsys):
+def test_train_resume_and_test(load_tool, tmp_path, tiny_clip_checkpoint, capsys):
     root = str(tmp_path / 'syn')
-    write_synthetic_modelnet(root, train_per_class=4, test_per_class=2, num_points=128,
+    create_synthetic_modelnet40(root, train_per_class=4, test_per_class=2, num_points=128,
                              classes=['sphere', 'cube', 'cone'])
     work = str(tmp_path / 'work')
-    opts = [f'model.encoder.clip.pretrained={tiny_clip_checkpoint}',
-            'model.encoder.tokenizer.num_tokens=16', 'model.num_classes=3',
+    opts = [f'model.backbone.clip.pretrained={tiny_clip_checkpoint}',
+            'model.backbone.tokenizer.num_tokens=16', 'model.num_classes=3',
             'model.class_names=[sphere,cube,cone]',
             'param_scheduler.1.T_max=1', 'param_scheduler.1.end=2',
             'default_hooks.checkpoint.interval=1', 'default_hooks.checkpoint.max_keep_ckpts=3']
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         opts += [f'{key}.dataset.data_root={root}',
                  f'{key}.dataset.pipeline.0.num_points=128', f'{key}.batch_size=4']
-    train = _tool('train')
+    train = load_tool('train')
     train.main([CONFIG, '--work-dir', work, '--cfg-options', 'train_cfg.max_epochs=1',
                 'train_cfg.val_interval=1', *opts])
     first = osp.join(work, 'epoch_1.pth')
@@ -49,7 +40,7 @@ def test_train_resume_and_test(tmp_path, tiny_clip_checkpoint, capsys):
     assert os.stat(first).st_mtime_ns == first_mtime  # epoch 1 was not trained again
     capsys.readouterr()
 
-    _tool('test').main([CONFIG, osp.join(work, 'epoch_2.pth'), '--work-dir',
+    load_tool('test').main([CONFIG, osp.join(work, 'epoch_2.pth'), '--work-dir',
                         str(tmp_path / 'test'), '--cfg-options', *opts])
     out = capsys.readouterr().out
     assert 'cls/overall_acc' in out

@@ -3,9 +3,9 @@ import sys
 
 import numpy as np
 import pytest
-
 from mmdet3d.datasets import ScanNetDataset
-from epcl_mmdet3d.datasets.synthetic import DEMO_CLASSES, create_scannet_like_dataset
+
+from epcl_mmdet3d.datasets.synthetic import DEMO_CLASSES, create_synthetic_scannet
 from epcl_mmdet3d.visualization import predict_det_scene, render_det_scene
 
 sys.path.insert(0, osp.join(osp.dirname(osp.dirname(__file__)), 'test_models'))
@@ -28,7 +28,7 @@ def test_render_writes_png(tmp_path):
 
 
 def test_predict_and_render_a_dataset_scene(tmp_path):
-    create_scannet_like_dataset(str(tmp_path), num_train=1, num_val=1, num_points=3000)
+    create_synthetic_scannet(str(tmp_path), num_train=1, num_val=1, num_points=3000)
     pipeline = [
         dict(type='LoadPointsFromFile', coord_type='DEPTH', load_dim=6, use_dim=[0, 1, 2]),
         dict(type='GlobalAlignment', rotation_axis=2),

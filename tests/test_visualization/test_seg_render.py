@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from epcl_mmdet3d.datasets.s3dis_synthetic import S3DIS_CLASSES, generate_room
+from epcl_mmdet3d.datasets.synthetic import S3DIS_CLASSES, generate_room
 from epcl_mmdet3d.visualization import render_seg_comparison
 
 PALETTE = [[(40 * i) % 256, (90 * i) % 256, (150 * i) % 256] for i in range(13)]

@@ -136,7 +136,7 @@ def read_fold(path: str) -> Dict:
     if not osp.isfile(path):
         raise FileNotFoundError(
             f'few-shot fold file not found: {path}; create folds with '
-            'tools/modelnet40/make_few_shot_folds.py')
+            'tools/dataset_converters/modelnet40_few_shot_folds.py')
     with open(path, encoding='utf-8') as f:
         fold = json.load(f)
     missing = [k for k in ('classes', 'train', 'test') if k not in fold]

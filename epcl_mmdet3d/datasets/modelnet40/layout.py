@@ -33,7 +33,8 @@ def _read_nonempty_lines(path: str, what: str) -> List[str]:
             f'{what} not found: {path}. Expected the modelnet40_normal_resampled '
             'layout (modelnet40_shape_names.txt, modelnet40_train.txt, '
             'modelnet40_test.txt, <class>/<shape_id>.txt); check data_root, or '
-            'generate a synthetic set with tools/modelnet40/create_synthetic.py.')
+            'generate a synthetic set with '
+            'tools/dataset_converters/create_synthetic_modelnet40.py.')
     with open(path, encoding='utf-8') as f:
         return [line.strip() for line in f if line.strip()]
 

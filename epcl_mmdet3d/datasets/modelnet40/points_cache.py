@@ -1,6 +1,7 @@
 """One-file-per-split cache of sampled ModelNet40 points.
 
-Parsing thousands of text files every epoch is slow; ``tools/modelnet40/cache_points.py``
+Parsing thousands of text files every epoch is slow;
+``tools/dataset_converters/modelnet40_cache_points.py``
 samples each shape once (FPS or the first points) and stores a whole split in one
 uncompressed ``.npz`` that :class:`EPCLModelNet40Dataset` reads instead (``cache_file``).
 
@@ -59,13 +60,14 @@ def read_points_cache(path: str) -> Dict[str, np.ndarray]:
     if not osp.isfile(path):
         raise FileNotFoundError(
             f'points cache not found: {path}. Build it with '
-            'tools/modelnet40/cache_points.py, or set cache_file=None to read '
+            'tools/dataset_converters/modelnet40_cache_points.py, or set cache_file=None to read '
             'the text files.')
     with np.load(path, allow_pickle=False) as f:
         missing = [k for k in CACHE_KEYS if k not in f.files]
         if missing:
             raise ValueError(f'{path}: not a ModelNet40 points cache, missing '
-                             f'{missing}; rebuild it with tools/modelnet40/cache_points.py')
+                             f'{missing}; rebuild it with '
+                             'tools/dataset_converters/modelnet40_cache_points.py')
         cache = {k: f[k] for k in CACHE_KEYS}
     num = cache['points'].shape[0]
     if cache['points'].ndim != 3 or len(cache['labels']) != num or len(

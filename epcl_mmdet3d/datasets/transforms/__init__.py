@@ -6,7 +6,6 @@ from .epcl_random_cuboid_crop import EPCLRandomCuboidCrop
 from .epcl_scale_translate import EPCLScaleTranslate
 
 __all__ = [
-    'EPCLNormalizeUnitSphere', 'EPCLPackClsInputs', 'EPCLPointSample',
+    'EPCLNormalizeUnitSphere', 'EPCLPackClsInputs', 'EPCLPointSample', 'EPCLRandomCuboidCrop',
     'EPCLScaleTranslate'
 ]
-__all__ += ['EPCLRandomCuboidCrop']

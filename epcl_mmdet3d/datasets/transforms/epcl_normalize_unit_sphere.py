@@ -1,7 +1,6 @@
 """Centre a point cloud and scale it into the unit sphere."""
 import numpy as np
 from mmcv.transforms import BaseTransform
-
 from mmdet3d.registry import TRANSFORMS
 
 

@@ -2,10 +2,9 @@
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
-from mmengine.structures import LabelData
-
 from mmdet3d.registry import TRANSFORMS
 from mmdet3d.structures import Det3DDataSample
+from mmengine.structures import LabelData
 
 
 @TRANSFORMS.register_module()

@@ -2,8 +2,8 @@
 import numpy as np
 import torch
 from mmcv.transforms import BaseTransform
-
 from mmdet3d.registry import TRANSFORMS
+
 from epcl_mmdet3d.ops import furthest_point_sample
 
 

@@ -1,7 +1,6 @@
 """Random anisotropic scaling and translation of xyz (Point-BERT's augmentation)."""
 import numpy as np
 from mmcv.transforms import BaseTransform
-
 from mmdet3d.registry import TRANSFORMS
 
 

@@ -1,8 +1,7 @@
 """Give a classifier the class names of the data set it runs on."""
+from mmdet3d.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-
-from mmdet3d.registry import HOOKS
 
 
 @HOOKS.register_module()

@@ -2,10 +2,9 @@
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
+from mmdet3d.registry import METRICS
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
-
-from mmdet3d.registry import METRICS
 
 
 @METRICS.register_module()

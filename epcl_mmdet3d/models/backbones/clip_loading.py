@@ -30,7 +30,7 @@ def read_state_dict(path: str) -> Dict[str, Tensor]:
     if not os.path.isfile(path):
         raise FileNotFoundError(
             f'CLIP checkpoint {path!r} does not exist; give the path of a state dict '
-            'saved from an open_clip model (see tools/export_clip_weights.py), an '
+            'saved from an open_clip model (see tools/model_converters/export_clip_weights.py), an '
             "open_clip pretrained tag such as 'openai' (needs internet), or None")
     if path.endswith('.safetensors'):
         from safetensors.torch import load_file
@@ -128,6 +128,6 @@ def build_open_clip(arch: str, pretrained: Optional[str], with_text: bool) -> nn
         raise RuntimeError(
             f'could not fetch open_clip weights {arch}/{pretrained} ({err}). Without '
             'internet, export them once on a machine that has it '
-            '(tools/export_clip_weights.py) and pass the local file') from err
+            '(tools/model_converters/export_clip_weights.py) and pass the local file') from err
     logger.info(f'FrozenCLIPBackbone: loaded {arch} weights {pretrained!r}')
     return model.eval()

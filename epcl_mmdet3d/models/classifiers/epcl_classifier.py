@@ -4,12 +4,11 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
+from mmdet3d.registry import MODELS
+from mmdet3d.structures import Det3DDataSample
 from mmengine.model import BaseModel
 from mmengine.structures import LabelData
 from torch import nn
-
-from mmdet3d.registry import MODELS
-from mmdet3d.structures import Det3DDataSample
 
 DEFAULT_TEMPLATES = ('a point cloud of a {}.', 'a 3D model of a {}.')
 
@@ -18,19 +17,19 @@ DEFAULT_TEMPLATES = ('a point cloud of a {}.', 'a 3D model of a {}.')
 class EPCLClassifier(BaseModel):
     """EPCL classification: ``EPCLEncoder`` + MLP head + CLIP text alignment.
 
-    Data flow: points (B, N, 3+C) -> encoder -> CLS (B, D) and patch outputs
+    Data flow: points (B, N, 3+C) -> backbone (EPCLEncoder) -> CLS (B, D) and patch outputs
     (B, M, D) -> ``EPCLClsHead`` on [CLS ; max-pool] -> (B, num_classes)
     logits, trained with cross-entropy. With ``text_align`` set, the CLS
     output is also projected into CLIP's joint space and trained to match the
     CLIP text embedding of its class name (``EPCLTextAlignHead``).
 
     Text embeddings are computed once, at build, from the frozen CLIP text
-    tower (the encoder's CLIP needs ``with_text=True``): for each class, every
+    tower (the backbone's CLIP needs ``with_text=True``): for each class, every
     prompt template is encoded, L2-normalised, averaged over templates and
     normalised again (CLIP's prompt ensembling). They live in a buffer.
 
     Args:
-        encoder: ``EPCLEncoder`` config.
+        backbone: ``EPCLEncoder`` config.
         num_classes: C.
         class_names: C class names for the text alignment and the text-based
             prediction modes; when None they are set later with
@@ -53,7 +52,7 @@ class EPCLClassifier(BaseModel):
         init_cfg: for the trainable parts; the frozen CLIP is never re-initialised.
     """
 
-    def __init__(self, encoder: dict, num_classes: int,
+    def __init__(self, backbone: dict, num_classes: int,
                  class_names: Optional[Sequence[str]] = None,
                  head: Optional[dict] = None,
                  text_align: Optional[dict] = None,
@@ -72,8 +71,8 @@ class EPCLClassifier(BaseModel):
                              f'{num_classes}; they must match')
         self.num_classes = num_classes
         self.class_names = None if class_names is None else list(class_names)
-        self.encoder = MODELS.build(encoder)
-        embed_dims = self.encoder.embed_dims
+        self.backbone = MODELS.build(backbone)
+        embed_dims = self.backbone.embed_dims
         head = dict(type='EPCLClsHead', **(head or {}))
         head.update(in_channels=embed_dims, num_classes=num_classes)
         self.head = MODELS.build(head)
@@ -93,7 +92,7 @@ class EPCLClassifier(BaseModel):
             projection = text_align.pop('projection', 'clip')
             if getattr(self.clip, 'text', None) is None:
                 raise ValueError('text_align needs the CLIP text tower: set '
-                                 'with_text=True in the encoder clip config')
+                                 'with_text=True in the clip config of the backbone')
             proj_dims = self.clip.proj_dims
             if projection == 'linear':
                 self.align_proj = nn.Linear(self.head.out_channels, proj_dims)
@@ -129,8 +128,8 @@ class EPCLClassifier(BaseModel):
 
     @property
     def clip(self) -> nn.Module:
-        """The encoder's ``FrozenCLIPBackbone``."""
-        return self.encoder.clip
+        """The backbone's ``FrozenCLIPBackbone``."""
+        return self.backbone.clip
 
     @torch.no_grad()
     def encode_class_names(self, names: Sequence[str],
@@ -162,7 +161,7 @@ class EPCLClassifier(BaseModel):
         Args:
             points: (B, N, 3+C).
         """
-        feats = self.encoder(points)
+        feats = self.backbone(points)
         feats['global_feat'] = self.head.pool(feats['cls_feat'], feats['patch_feats'])
         if self.text_align is not None:
             if self.align_proj is not None:

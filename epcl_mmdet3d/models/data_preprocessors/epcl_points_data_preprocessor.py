@@ -1,9 +1,9 @@
 """Move a batch of equal-size point clouds to the device and stack it."""
 
-import torch
+from mmdet3d.registry import MODELS
 from mmengine.model import BaseDataPreprocessor
 
-from mmdet3d.registry import MODELS
+from ..utils import stack_points
 
 
 @MODELS.register_module()
@@ -18,15 +18,7 @@ class EPCLPointsDataPreprocessor(BaseDataPreprocessor):
 
     def forward(self, data: dict, training: bool = False) -> dict:
         data = self.cast_data(data)
-        points = data['inputs']['points']
-        if isinstance(points, (list, tuple)):
-            sizes = {tuple(p.shape) for p in points}
-            if len(sizes) != 1:
-                raise ValueError(
-                    f'point clouds of different shapes in one batch: {sorted(sizes)}; '
-                    'add EPCLPointSample(num_points=...) to the pipeline')
-            points = torch.stack(list(points))  # (B, N, C)
-        if points.dim() != 3:
-            raise ValueError(f'points must stack to (B, N, C), got {tuple(points.shape)}')
+        points = stack_points(data['inputs']['points'],
+                              'EPCLPointSample(num_points=...)')  # (B, N, C)
         return dict(inputs=dict(points=points.float()),
                     data_samples=data.get('data_samples'))

@@ -2,13 +2,13 @@
 from typing import Dict, List, Optional
 
 import torch
+from mmdet3d.models.layers import aligned_3d_nms
+from mmdet3d.registry import MODELS, TASK_UTILS
+from mmdet3d.structures import DepthInstance3DBoxes
 from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
-from mmdet3d.models.layers import aligned_3d_nms
-from mmdet3d.registry import MODELS, TASK_UTILS
-from mmdet3d.structures import DepthInstance3DBoxes
 from ...ops import furthest_point_sample
 
 

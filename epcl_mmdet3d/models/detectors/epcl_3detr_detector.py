@@ -1,11 +1,11 @@
 """EPCL detector: frozen-CLIP point encoder + 3DETR-style box decoder."""
 from typing import Dict, List, Optional, Tuple
 
-import torch
-from torch import Tensor
-
 from mmdet3d.models.detectors import Base3DDetector
 from mmdet3d.registry import MODELS
+from torch import Tensor
+
+from ..utils import stack_points
 
 
 @MODELS.register_module()
@@ -32,19 +32,6 @@ class EPCL3DETRDetector(Base3DDetector):
                          test_cfg=test_cfg)
         self.bbox_head = MODELS.build(bbox_head)
 
-    @staticmethod
-    def _stack_points(points: List[Tensor]) -> Tensor:
-        """Stack per-scene clouds (each (N, 3 + C)) into (B, N, 3 + C)."""
-        sizes = {tuple(p.shape) for p in points}
-        if len(sizes) != 1:
-            raise ValueError(f'scenes in a batch have different shapes {sorted(sizes)}; '
-                             'add PointSample(num_points=...) to the pipeline so that '
-                             'every scene has the same number of points')
-        if points[0].shape[0] == 0:
-            raise ValueError('a scene has no points; check its point file (and any crop '
-                             'in the pipeline) before detection')
-        return torch.stack(points, dim=0)  # (B, N, 3 + C)
-
     def extract_feat(self, batch_inputs_dict: Dict) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
         """Encode the points.
 
@@ -55,7 +42,8 @@ class EPCL3DETRDetector(Base3DDetector):
             (centers (B, M, 3), patch_feats (B, M, D), scene_min (B, 3), scene_max (B, 3)),
             the bounds taken over each scene's points.
         """
-        points = self._stack_points(batch_inputs_dict['points'])
+        points = stack_points(batch_inputs_dict['points'],
+                              'PointSample(num_points=...)')  # (B, N, 3 + C)
         enc = self.backbone(points)
         xyz = points[..., :3]
         return enc['centers'], enc['patch_feats'], xyz.amin(1), xyz.amax(1)

@@ -1,13 +1,13 @@
 """One pre-norm transformer decoder layer (3DETR style), batch-first."""
 from typing import Optional
 
-from torch import Tensor, nn
-
 from mmdet3d.registry import MODELS
+from mmengine.model import BaseModule
+from torch import Tensor, nn
 
 
 @MODELS.register_module()
-class EPCLDecoderLayer(nn.Module):
+class EPCLDecoderLayer(BaseModule):
     """Pre-norm decoder layer: self-attention, cross-attention, feed-forward.
 
     Positional features are added to the queries and keys of both attentions (not to
@@ -18,11 +18,13 @@ class EPCLDecoderLayer(nn.Module):
         num_heads: attention heads.
         ffn_channels: hidden width of the feed-forward block.
         dropout: dropout on attention weights and on every residual branch.
+        init_cfg: mmengine init config.
     """
 
     def __init__(self, embed_dims: int = 256, num_heads: int = 4,
-                 ffn_channels: int = 256, dropout: float = 0.1) -> None:
-        super().__init__()
+                 ffn_channels: int = 256, dropout: float = 0.1,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         self.self_attn = nn.MultiheadAttention(embed_dims, num_heads, dropout=dropout,
                                                batch_first=True)
         self.cross_attn = nn.MultiheadAttention(embed_dims, num_heads, dropout=dropout,
@@ -38,7 +40,7 @@ class EPCLDecoderLayer(nn.Module):
         self.drop3 = nn.Dropout(dropout)
 
     def forward(self, query: Tensor, memory: Tensor, query_pos: Tensor,
-                memory_pos: Tensor, memory_mask: Optional[Tensor] = None) -> Tensor:
+                memory_pos: Tensor) -> Tensor:
         """Run one layer.
 
         Args:
@@ -46,7 +48,6 @@ class EPCLDecoderLayer(nn.Module):
             memory: (B, M, d) encoder features.
             query_pos: (B, Q, d) query positional features.
             memory_pos: (B, M, d) memory positional features.
-            memory_mask: optional (B, M) bool, True where a memory token is padding.
 
         Returns:
             (B, Q, d) updated decoder state.
@@ -57,6 +58,6 @@ class EPCLDecoderLayer(nn.Module):
         q = self.norm2(query)
         query = query + self.drop2(self.cross_attn(
             q + query_pos, memory + memory_pos, memory,
-            key_padding_mask=memory_mask, need_weights=False)[0])
+            need_weights=False)[0])
         q = self.norm3(query)
         return query + self.drop3(self.ffn(q))  # (B, Q, d)

@@ -1,14 +1,15 @@
 """Fourier positional features of 3D coordinates normalised by the scene bounds."""
 import math
+from typing import Optional
 
 import torch
-from torch import Tensor, nn
-
 from mmdet3d.registry import MODELS
+from mmengine.model import BaseModule
+from torch import Tensor
 
 
 @MODELS.register_module()
-class EPCLFourierPosEncoding(nn.Module):
+class EPCLFourierPosEncoding(BaseModule):
     """Random Fourier features of xyz, as 3DETR's decoder uses them.
 
     Coordinates are first mapped to [0, 1] with the scene's bounds, then projected
@@ -20,11 +21,13 @@ class EPCLFourierPosEncoding(nn.Module):
         out_channels: feature width, even.
         gauss_scale: standard deviation of ``G`` (3DETR: 1.0).
         in_channels: coordinate dimensions (3).
+        init_cfg: mmengine init config.
     """
 
     def __init__(self, out_channels: int = 256, gauss_scale: float = 1.0,
-                 in_channels: int = 3) -> None:
-        super().__init__()
+                 in_channels: int = 3,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         if out_channels % 2:
             raise ValueError(f'out_channels must be even (sin and cos halves), got {out_channels}')
         self.out_channels = out_channels

@@ -2,14 +2,15 @@
 from typing import Optional
 
 import torch
+from mmdet3d.registry import MODELS
+from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from mmdet3d.registry import MODELS
 from .epcl_decoder_layer import EPCLDecoderLayer
 
 
 @MODELS.register_module()
-class EPCLTransformerDecoder(nn.Module):
+class EPCLTransformerDecoder(BaseModule):
     """3DETR's decoder: ``num_layers`` pre-norm layers; the one final LayerNorm is
     applied to every layer's output, so that every layer can be supervised.
 
@@ -19,11 +20,13 @@ class EPCLTransformerDecoder(nn.Module):
         num_heads: attention heads (3DETR: 4).
         ffn_channels: feed-forward width (3DETR: 256).
         dropout: dropout (3DETR: 0.1).
+        init_cfg: mmengine init config.
     """
 
     def __init__(self, num_layers: int = 8, embed_dims: int = 256, num_heads: int = 4,
-                 ffn_channels: int = 256, dropout: float = 0.1) -> None:
-        super().__init__()
+                 ffn_channels: int = 256, dropout: float = 0.1,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         if num_layers < 1:
             raise ValueError(f'num_layers must be >= 1, got {num_layers}')
         self.layers = nn.ModuleList(
@@ -32,7 +35,7 @@ class EPCLTransformerDecoder(nn.Module):
         self.final_norm = nn.LayerNorm(embed_dims)
 
     def forward(self, query: Tensor, memory: Tensor, query_pos: Tensor,
-                memory_pos: Tensor, memory_mask: Optional[Tensor] = None) -> Tensor:
+                memory_pos: Tensor) -> Tensor:
         """Decode.
 
         Args:
@@ -40,13 +43,12 @@ class EPCLTransformerDecoder(nn.Module):
             memory: (B, M, d) encoder features.
             query_pos: (B, Q, d) query positional features.
             memory_pos: (B, M, d) memory positional features.
-            memory_mask: optional (B, M) bool padding mask.
 
         Returns:
             (L, B, Q, d): the normalised output of each of the L layers.
         """
         outputs = []
         for layer in self.layers:
-            query = layer(query, memory, query_pos, memory_pos, memory_mask)
+            query = layer(query, memory, query_pos, memory_pos)
             outputs.append(self.final_norm(query))
         return torch.stack(outputs, dim=0)  # (L, B, Q, d)

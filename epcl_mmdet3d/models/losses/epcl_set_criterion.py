@@ -1,16 +1,16 @@
 """3DETR's set-prediction losses for one decoder layer."""
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
-
 from mmdet3d.registry import MODELS, TASK_UTILS
 from mmdet3d.structures import axis_aligned_bbox_overlaps_3d
+from mmengine.model import BaseModule
+from torch import Tensor
 
 
 @MODELS.register_module()
-class EPCLSetCriterion(nn.Module):
+class EPCLSetCriterion(BaseModule):
     """Hungarian-matched detection losses.
 
     For each scene the queries are matched one-to-one to the ground-truth boxes (the
@@ -32,14 +32,16 @@ class EPCLSetCriterion(nn.Module):
         no_object_weight: CE weight of the "no object" class (3DETR on ScanNet: 0.25).
         loss_weights: weights per loss name (3DETR: giou 1, cls 1, center 5, size 1,
             angle_cls 0.1, angle_reg 0.5).
+        init_cfg: mmengine init config.
     """
 
     def __init__(self, num_classes: int, matcher: dict = dict(type='EPCLHungarianMatcher'),
                  no_object_weight: float = 0.25,
                  loss_weights: Dict[str, float] = dict(
                      loss_cls=1.0, loss_giou=1.0, loss_center=5.0, loss_size=1.0,
-                     loss_angle_cls=0.1, loss_angle_reg=0.5)) -> None:
-        super().__init__()
+                     loss_angle_cls=0.1, loss_angle_reg=0.5),
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         self.num_classes = num_classes
         self.matcher = TASK_UTILS.build(matcher)
         weight = torch.ones(num_classes + 1)

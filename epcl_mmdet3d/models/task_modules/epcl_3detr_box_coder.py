@@ -3,9 +3,8 @@ the scene extent, yaw as a bin plus a residual."""
 import math
 
 import torch
-from torch import Tensor
-
 from mmdet3d.registry import TASK_UTILS
+from torch import Tensor
 
 
 @TASK_UTILS.register_module()
@@ -95,41 +94,3 @@ class EPCL3DETRBoxCoder:
             angle_bin=angle_bin,
             angle_residual=angle_residual,
             corners=torch.cat([centers - sizes / 2, centers + sizes / 2], dim=-1))
-
-    def encode(self, centers: Tensor, sizes: Tensor, yaws: Tensor, query_xyz: Tensor,
-               scene_min: Tensor, scene_max: Tensor, eps: float = 1e-6) -> dict:
-        """Raw head outputs that :meth:`decode` maps back to the given boxes (its
-        inverse; for tests and for initialising heads).
-
-        Args:
-            centers: (B, Q, 3) centres, within ``center_range / 2`` of ``query_xyz``.
-            sizes: (B, Q, 3) sizes, below the scene extent.
-            yaws: (B, Q) yaw angles.
-            query_xyz: (B, Q, 3) query positions.
-            scene_min: (B, 3) lower scene bound.
-            scene_max: (B, 3) upper scene bound.
-            eps: clamp for the logit.
-
-        Returns:
-            dict of ``center_raw``, ``size_raw`` (B, Q, 3), ``angle_cls``,
-            ``angle_res_raw`` (B, Q, A).
-        """
-        extent = self._extent(scene_min, scene_max)[:, None]  # (B, 1, 3)
-        offset = (centers - query_xyz) / self.center_range + 0.5
-        if ((offset <= 0) | (offset >= 1)).any():
-            raise ValueError('a centre lies farther than center_range / 2 from its query; '
-                             'it cannot be encoded')
-        size_n = sizes / extent
-        target = self.encode_targets(centers.flatten(0, 1), sizes.flatten(0, 1),
-                                     yaws.flatten(), scene_min.repeat_interleave(
-                                         centers.shape[1], 0), scene_max.repeat_interleave(
-                                         centers.shape[1], 0))
-        angle_cls = torch.nn.functional.one_hot(
-            target['angle_bin'], self.num_angle_bins).to(centers.dtype) * 10.0
-        angle_res = target['angle_residual'][:, None].expand(-1, self.num_angle_bins)
-        shape = centers.shape[:2] + (self.num_angle_bins, )
-        return dict(
-            center_raw=torch.logit(offset, eps=eps),
-            size_raw=torch.logit(size_n, eps=eps),
-            angle_cls=angle_cls.reshape(shape),  # (B, Q, A)
-            angle_res_raw=angle_res.reshape(shape))  # (B, Q, A)

@@ -3,11 +3,10 @@ from typing import Tuple
 
 import numpy as np
 import torch
-from scipy.optimize import linear_sum_assignment
-from torch import Tensor
-
 from mmdet3d.registry import TASK_UTILS
 from mmdet3d.structures import axis_aligned_bbox_overlaps_3d
+from scipy.optimize import linear_sum_assignment
+from torch import Tensor
 
 
 @TASK_UTILS.register_module()

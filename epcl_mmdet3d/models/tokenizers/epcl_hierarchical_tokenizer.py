@@ -6,7 +6,7 @@ from mmdet3d.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from ...layers import MiniPointNet, PointGrouper
+from ..layers import MiniPointNet, PointGrouper
 from .epcl_tokenizer import EPCLTokenizer
 
 

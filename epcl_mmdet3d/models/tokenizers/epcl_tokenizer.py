@@ -5,7 +5,7 @@ from mmdet3d.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from ...layers import MiniPointNet, PointGrouper
+from ..layers import MiniPointNet, PointGrouper
 
 
 @MODELS.register_module()

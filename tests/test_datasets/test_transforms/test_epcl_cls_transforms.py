@@ -3,9 +3,12 @@ import numpy as np
 import pytest
 import torch
 
-from epcl_mmdet3d.datasets.transforms import (EPCLNormalizeUnitSphere,
-                                              EPCLPackClsInputs, EPCLPointSample,
-                                              EPCLScaleTranslate)
+from epcl_mmdet3d.datasets.transforms import (
+    EPCLNormalizeUnitSphere,
+    EPCLPackClsInputs,
+    EPCLPointSample,
+    EPCLScaleTranslate,
+)
 
 
 def _cloud(n=100, c=6, seed=0):

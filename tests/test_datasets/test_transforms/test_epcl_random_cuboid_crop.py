@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 import torch
-
 from mmdet3d.structures import DepthInstance3DBoxes, DepthPoints
+
 from epcl_mmdet3d.datasets.transforms import EPCLRandomCuboidCrop
 
 

@@ -6,7 +6,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import epcl_mmdet3d  # noqa: F401
-from epcl_mmdet3d.datasets.modelnet40 import write_synthetic_modelnet
+from epcl_mmdet3d.datasets.synthetic import create_synthetic_modelnet40
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CLASSES = ['sphere', 'cube', 'torus']
@@ -14,14 +14,14 @@ CLASSES = ['sphere', 'cube', 'torus']
 
 def _cfg(tmp_path, clip_checkpoint, class_names):
     data_root = str(tmp_path / 'syn')
-    write_synthetic_modelnet(data_root, CLASSES, train_per_class=1, test_per_class=2,
+    create_synthetic_modelnet40(data_root, CLASSES, train_per_class=1, test_per_class=2,
                              num_points=64)
-    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'epcl_synthetic_cls_tiny.py'))
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'epcl_modelnet40_cls_demo.py'))
     cfg.work_dir = str(tmp_path / 'work')
     cfg.model.num_classes = 3
     cfg.model.class_names = class_names
-    cfg.model.encoder.clip.pretrained = clip_checkpoint
-    cfg.model.encoder.tokenizer.update(num_tokens=8, num_neighbors=8)
+    cfg.model.backbone.clip.pretrained = clip_checkpoint
+    cfg.model.backbone.tokenizer.update(num_tokens=8, num_neighbors=8)
     cfg.test_dataloader.dataset.data_root = data_root
     cfg.test_dataloader.dataset.pipeline[0].num_points = 64
     for key in ('train_dataloader', 'val_dataloader', 'train_cfg', 'val_cfg',

@@ -3,7 +3,6 @@ import warnings
 import open_clip
 import pytest
 import torch
-
 from mmdet3d.registry import MODELS
 
 import epcl_mmdet3d  # noqa: F401

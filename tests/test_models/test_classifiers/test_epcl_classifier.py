@@ -1,10 +1,9 @@
 """EPCLClassifier on tiny inputs: losses, backward, predictions, text buffer, zero-shot."""
 import pytest
 import torch
-from mmengine.structures import LabelData
-
 from mmdet3d.registry import MODELS
 from mmdet3d.structures import Det3DDataSample
+from mmengine.structures import LabelData
 
 import epcl_mmdet3d  # noqa: F401
 
@@ -13,7 +12,7 @@ NAMES = ['sphere', 'cube', 'torus']
 
 def _model_cfg(encoder_cfg, text_align=True, **kwargs):
     encoder_cfg['clip']['with_text'] = True
-    cfg = dict(type='EPCLClassifier', encoder=encoder_cfg, num_classes=3,
+    cfg = dict(type='EPCLClassifier', backbone=encoder_cfg, num_classes=3,
                class_names=NAMES, head=dict(hidden_channels=(16, 16)))
     if text_align:
         cfg['text_align'] = dict(templates=['a {}.', 'a point cloud of a {}.'])
@@ -41,7 +40,7 @@ def test_loss_and_backward_reach_only_trainable_parts(tiny_encoder_cfg):
     total = losses['loss_cls'] + losses['loss_text']
     assert torch.isfinite(total)
     total.backward()
-    assert model.encoder.tokenizer.parameters().__next__().grad is not None
+    assert model.backbone.tokenizer.parameters().__next__().grad is not None
     assert model.text_align.logit_scale.grad is not None
     assert all(p.grad is None for p in model.clip.parameters())
     # ln(3) at initialisation is the scale of an untrained 3-class CE
@@ -112,7 +111,7 @@ def test_alignment_switched_off_and_bad_configs(tiny_encoder_cfg):
     with pytest.raises(ValueError, match='2 class_names for num_classes=3'):
         MODELS.build(_model_cfg(tiny_encoder_cfg, class_names=['a', 'b']))
     cfg = _model_cfg(tiny_encoder_cfg)
-    cfg['encoder']['clip']['with_text'] = False
+    cfg['backbone']['clip']['with_text'] = False
     with pytest.raises(ValueError, match='with_text=True'):
         MODELS.build(cfg)
 

@@ -6,7 +6,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import epcl_mmdet3d  # noqa: F401
-from epcl_mmdet3d.datasets.modelnet40 import write_synthetic_modelnet
+from epcl_mmdet3d.datasets.synthetic import create_synthetic_modelnet40
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CLASSES = ['sphere', 'cube', 'cylinder', 'cone', 'torus', 'pyramid', 'table',
@@ -16,14 +16,14 @@ CLASSES = ['sphere', 'cube', 'cylinder', 'cone', 'torus', 'pyramid', 'table',
 @pytest.mark.slow
 def test_runner_training_on_synthetic_shapes(tmp_path, tiny_clip_checkpoint):
     data_root = str(tmp_path / 'syn')
-    write_synthetic_modelnet(data_root, CLASSES, train_per_class=24, test_per_class=8,
+    create_synthetic_modelnet40(data_root, CLASSES, train_per_class=24, test_per_class=8,
                              num_points=256, seed=1)
-    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'epcl_synthetic_cls_tiny.py'))
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'epcl_modelnet40_cls_demo.py'))
     cfg.work_dir = str(tmp_path / 'work')
     cfg.model.num_classes = len(CLASSES)
     cfg.model.class_names = None  # EPCLClassNamesHook takes them from the data set
-    cfg.model.encoder.clip.pretrained = tiny_clip_checkpoint
-    cfg.model.encoder.tokenizer.update(num_tokens=16, num_neighbors=16)
+    cfg.model.backbone.clip.pretrained = tiny_clip_checkpoint
+    cfg.model.backbone.tokenizer.update(num_tokens=16, num_neighbors=16)
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[key].dataset.data_root = data_root
         cfg[key].dataset.pipeline[0].num_points = 256

@@ -1,12 +1,12 @@
 """A tiny EPCL detector and synthetic batches for the detector tests."""
-import epcl_mmdet3d  # noqa: F401  (registers the EPCL modules)
 import numpy as np
 import torch
+from mmdet3d.registry import MODELS
+from mmdet3d.structures import DepthInstance3DBoxes, Det3DDataSample
+from mmdet3d.utils import register_all_modules
 from mmengine.structures import InstanceData
 
-from mmdet3d.registry import MODELS
-from mmdet3d.utils import register_all_modules
-from mmdet3d.structures import Det3DDataSample, DepthInstance3DBoxes
+import epcl_mmdet3d  # noqa: F401  (registers the EPCL modules)
 
 
 def tiny_detector_cfg(num_classes=3, num_tokens=64, num_queries=16, num_layers=2):

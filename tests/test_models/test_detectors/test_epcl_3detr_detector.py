@@ -1,7 +1,7 @@
 import pytest
 import torch
-
 from mmdet3d.structures import DepthInstance3DBoxes
+
 from ._tiny_detector import build_tiny_detector, make_points, make_sample
 
 BOXES = [[1.0, 1.0, 0.5, 0.8, 0.6, 1.0], [3.0, 2.5, 0.4, 1.2, 0.9, 0.8]]

@@ -1,10 +1,11 @@
 import numpy as np
 import pytest
 import torch
-
 from mmdet3d.evaluation.functional import indoor_eval
 from mmdet3d.structures import Box3DMode, DepthInstance3DBoxes
+
 from epcl_mmdet3d.datasets.synthetic import DEMO_CLASSES, SCANNET_DET_CLASSES, make_scene
+
 from ._tiny_detector import build_tiny_detector, make_sample
 
 

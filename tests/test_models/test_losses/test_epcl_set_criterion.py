@@ -4,12 +4,12 @@ from epcl_mmdet3d.models.losses import EPCLSetCriterion
 from epcl_mmdet3d.models.task_modules import EPCL3DETRBoxCoder
 
 
-def _preds_from_boxes(boxes, logits, lo, hi):
+def _preds_from_boxes(encode_boxes, boxes, logits, lo, hi):
     """Predictions (1, Q, ...) that decode exactly to ``boxes`` (Q, 6)."""
     coder = EPCL3DETRBoxCoder()
     query = boxes[None, :, :3].clone()
-    raw = coder.encode(boxes[None, :, :3], boxes[None, :, 3:], torch.zeros(1, len(boxes)),
-                       query, lo[None], hi[None])
+    raw = encode_boxes(coder, boxes[None, :, :3], boxes[None, :, 3:],
+                        torch.zeros(1, len(boxes)), query, lo[None], hi[None])
     out = dict(cls_logits=logits[None], **raw)
     out.update(coder.decode(raw['center_raw'], raw['size_raw'], raw['angle_cls'],
                             raw['angle_res_raw'], query, lo[None], hi[None]))
@@ -23,7 +23,7 @@ def _targets(boxes, labels, lo, hi):
     return tgt
 
 
-def test_perfect_prediction_has_near_zero_box_losses():
+def test_perfect_prediction_has_near_zero_box_losses(box_encoder):
     lo, hi = torch.zeros(3), torch.tensor([6.0, 6.0, 3.0])
     gt = torch.tensor([[1.0, 1.0, 0.5, 0.8, 0.6, 1.0], [4.0, 3.0, 1.0, 1.5, 1.0, 2.0]])
     # three queries: two sit on the gt boxes (in swapped order), one elsewhere
@@ -31,7 +31,7 @@ def test_perfect_prediction_has_near_zero_box_losses():
     logits = torch.full((3, 4), -10.0)
     logits[0, 2] = logits[1, 0] = logits[2, 3] = 10.0  # correct class / no object
     crit = EPCLSetCriterion(num_classes=3)
-    losses = crit(_preds_from_boxes(boxes, logits, lo, hi),
+    losses = crit(_preds_from_boxes(box_encoder, boxes, logits, lo, hi),
                   [_targets(gt, torch.tensor([0, 2]), lo, hi)])
     assert set(losses) == {'loss_cls', 'loss_giou', 'loss_center', 'loss_size',
                            'loss_angle_cls', 'loss_angle_reg'}
@@ -39,22 +39,23 @@ def test_perfect_prediction_has_near_zero_box_losses():
         assert losses[k] < 1e-3, (k, losses[k])
 
 
-def test_wrong_prediction_costs_more_and_backprops():
+def test_wrong_prediction_costs_more_and_backprops(box_encoder):
     lo, hi = torch.zeros(3), torch.tensor([6.0, 6.0, 3.0])
     gt = torch.tensor([[1.0, 1.0, 0.5, 0.8, 0.6, 1.0]])
     boxes = torch.tensor([[1.3, 1.2, 0.7, 0.5, 0.5, 0.5], [4.0, 4.0, 1.0, 1.0, 1.0, 1.0]])
     logits = torch.zeros(2, 3, requires_grad=True)
-    preds = _preds_from_boxes(boxes, logits, lo, hi)
+    preds = _preds_from_boxes(box_encoder, boxes, logits, lo, hi)
     losses = EPCLSetCriterion(num_classes=2)(preds, [_targets(gt, torch.tensor([1]), lo, hi)])
     assert losses['loss_giou'] > 0.1 and losses['loss_center'] > 0
     sum(losses.values()).backward()
     assert logits.grad.abs().sum() > 0
 
 
-def test_no_object_weight_and_empty_scene():
+def test_no_object_weight_and_empty_scene(box_encoder):
     lo, hi = torch.zeros(3), torch.ones(3) * 4
     logits = torch.zeros(1, 5, 3, requires_grad=True)
-    preds = _preds_from_boxes(torch.tensor([[1.0, 1, 1, 1, 1, 1]] * 5), logits[0], lo, hi)
+    boxes = torch.tensor([[1.0, 1, 1, 1, 1, 1]] * 5)
+    preds = _preds_from_boxes(box_encoder, boxes, logits[0], lo, hi)
     preds['cls_logits'] = logits
     empty = _targets(torch.zeros(0, 6), torch.zeros(0, dtype=torch.long), lo, hi)
     losses = EPCLSetCriterion(num_classes=2)(preds, [empty])

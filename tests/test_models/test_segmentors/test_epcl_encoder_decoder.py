@@ -4,13 +4,13 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
+from mmdet3d.registry import DATASETS, MODELS
+from mmdet3d.structures import Det3DDataSample
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
-from mmdet3d.registry import DATASETS, MODELS
-from mmdet3d.structures import Det3DDataSample
 
-from epcl_mmdet3d.datasets.s3dis_synthetic import generate_room, write_s3dis_area
+from epcl_mmdet3d.datasets.synthetic import generate_room, write_s3dis_area
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 DEMO_CFG = osp.join(ROOT, 'configs', 'epcl_s3dis_seg_demo.py')
@@ -76,3 +76,20 @@ def test_room_smaller_than_a_block(cfg, model, tmp_path):
     with torch.no_grad():
         out = model.predict(dict(points=[_room_points(room)]), [Det3DDataSample()])
     assert out[0].pred_pts_seg.pts_semantic_mask.shape == (n, )
+
+
+def test_decode_head_widths_come_from_the_backbone(cfg, model):
+    """The demo config names no width: the head reads them from the built backbone."""
+    assert 'embed_dims' not in cfg.model.decode_head
+    assert 'skip_channels' not in cfg.model.decode_head
+    head, backbone = model.decode_head, model.backbone
+    assert head.embed_dims == backbone.embed_dims == 64  # EPCL-ViT-Tiny
+    assert head.skip_channels == [9, 64, 128]  # input channels, then the level widths
+    assert head.skip_channels == backbone.tokenizer.skip_channels[:-1]
+
+
+def test_a_width_that_disagrees_with_the_backbone_is_refused(cfg, tiny_clip_checkpoint):
+    cfg.model.backbone.clip.pretrained = tiny_clip_checkpoint
+    cfg.model.decode_head.embed_dims = 768  # what a ViT-B config would have said
+    with pytest.raises(ValueError, match='decode_head.embed_dims=768 does not match'):
+        MODELS.build(cfg.model)

@@ -6,7 +6,7 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from epcl_mmdet3d.datasets.s3dis_synthetic import create_demo_s3dis
+from epcl_mmdet3d.datasets.synthetic import create_synthetic_s3dis
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 DEMO_CFG = osp.join(ROOT, 'configs', 'epcl_s3dis_seg_demo.py')
@@ -16,7 +16,7 @@ DEMO_CFG = osp.join(ROOT, 'configs', 'epcl_s3dis_seg_demo.py')
 def test_demo_config_trains_and_evaluates(tmp_path, tiny_clip_checkpoint):
     data_root = str(tmp_path / 'data') + '/'
     cfg = Config.fromfile(DEMO_CFG)
-    create_demo_s3dis(data_root, rooms_per_area=1, density=60,
+    create_synthetic_s3dis(data_root, rooms_per_area=1, density=60,
                       num_points=cfg.num_points)
     cfg.work_dir = str(tmp_path / 'work')
     cfg.train_dataloader.dataset.data_root = data_root

@@ -7,7 +7,7 @@ from epcl_mmdet3d.models.task_modules import EPCL3DETRBoxCoder
 
 
 @pytest.mark.parametrize('num_bins', [1, 12])
-def test_encode_decode_round_trip(num_bins):
+def test_encode_decode_round_trip(num_bins, box_encoder):
     torch.manual_seed(0)
     coder = EPCL3DETRBoxCoder(num_angle_bins=num_bins)
     bsz, nq = 2, 7
@@ -17,7 +17,7 @@ def test_encode_decode_round_trip(num_bins):
     centers = query + (torch.rand(bsz, nq, 3) - 0.5) * 0.9  # within +-0.45 m
     sizes = torch.rand(bsz, nq, 3) * 1.5 + 0.1
     yaws = (torch.rand(bsz, nq) - 0.5) * 2 * math.pi * 0.99
-    raw = coder.encode(centers, sizes, yaws, query, lo, hi)
+    raw = box_encoder(coder, centers, sizes, yaws, query, lo, hi)
     dec = coder.decode(raw['center_raw'], raw['size_raw'], raw['angle_cls'],
                        raw['angle_res_raw'], query, lo, hi)
     torch.testing.assert_close(dec['center'], centers, atol=1e-4, rtol=0)
@@ -56,8 +56,8 @@ def test_decoded_ranges():
     assert dec['angle'].abs().max() == 0
 
 
-def test_encode_rejects_far_centre():
+def test_encode_rejects_far_centre(box_encoder):
     coder = EPCL3DETRBoxCoder()
     with pytest.raises(ValueError, match='center_range'):
-        coder.encode(torch.full((1, 1, 3), 2.0), torch.ones(1, 1, 3), torch.zeros(1, 1),
+        box_encoder(coder, torch.full((1, 1, 3), 2.0), torch.ones(1, 1, 3), torch.zeros(1, 1),
                      torch.zeros(1, 1, 3), torch.zeros(1, 3), torch.full((1, 3), 5.0))

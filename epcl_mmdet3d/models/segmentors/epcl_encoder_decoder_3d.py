@@ -1,0 +1,30 @@
+"""mmdet3d's EncoderDecoder3D whose decode head takes its input widths from the backbone."""
+from mmdet3d.models.segmentors import EncoderDecoder3D
+from mmdet3d.registry import MODELS
+
+
+@MODELS.register_module()
+class EPCLEncoderDecoder3D(EncoderDecoder3D):
+    """``EncoderDecoder3D`` (training, slide inference, ``SegMetric``) unchanged, except
+    that the decode head's input widths are filled in from the built backbone.
+
+    With an ``EPCLEncoder`` over an ``EPCLHierarchicalTokenizer`` the head reads the
+    CLIP width D (``backbone.embed_dims``) and the skip widths of the levels finer than
+    the tokens (``backbone.tokenizer.skip_channels[:-1]``: the input point channels,
+    then each grouping level's). A config therefore never spells out 768 or the level
+    widths; a value it does give must agree, or building fails with what to change.
+    """
+
+    def _init_decode_head(self, decode_head: dict) -> None:
+        decode_head = dict(decode_head)
+        derived = dict(embed_dims=self.backbone.embed_dims)
+        tokenizer = getattr(self.backbone, 'tokenizer', None)
+        if hasattr(tokenizer, 'skip_channels'):
+            derived['skip_channels'] = list(tokenizer.skip_channels[:-1])
+        for key, value in derived.items():
+            given = decode_head.setdefault(key, value)
+            if (list(given) if isinstance(given, (list, tuple)) else given) != value:
+                raise ValueError(
+                    f'decode_head.{key}={given} does not match the backbone, which gives '
+                    f'{value}; drop {key} from the decode_head config (it is derived)')
+        super()._init_decode_head(decode_head)

@@ -1,3 +1,0 @@
-from .epcl_task_token import EPCLTaskToken
-
-__all__ = ['EPCLTaskToken']
