@@ -20,7 +20,7 @@ demo: $(STAMP)
 
 # house rules (pycodestyle, pyflakes, isort order; pyproject.toml [tool.ruff])
 lint: $(STAMP)
-	$(PY) -m ruff check epcl_mmdet3d tools tests benchmarks configs
+	$(PY) -m ruff check epcl_mmdet3d tools tests benchmarks configs setup.py
 
 test: lint
 	$(PY) -m pytest -ra tests

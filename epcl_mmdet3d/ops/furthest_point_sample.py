@@ -4,8 +4,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ._validation import check_xyz
 from ._mmcv_cuda import mmcv_cuda_op
+from ._validation import check_xyz
 
 
 def furthest_point_sample(xyz: Tensor, num_samples: int) -> Tensor:

@@ -6,9 +6,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ._mmcv_cuda import mmcv_cuda_op
 from ._validation import check_xyz
 from .gather import gather_points
-from ._mmcv_cuda import mmcv_cuda_op
 
 # Upper bound on the (B, m, N) float32 distance block the CPU path holds at once.
 _CPU_BLOCK_BYTES = 256 * 1024 * 1024
