@@ -55,7 +55,7 @@ step() {
 }
 on_error() {
   log "FAILED (exit code $1) during: $STEP"
-  log "nothing from this step was kept; fix the cause and rerun the same command"
+  log "no stamp and no unchecked wheel were kept; fix the cause and rerun the same command"
 }
 trap 'on_error $?' ERR
 
@@ -116,12 +116,12 @@ PYEOF
   CACHED="$(ls "$WHEEL_DIR"/mmcv-"$MMCV_VERSION"-*.whl 2>/dev/null | head -n 1 || true)"
   if [ -n "$CACHED" ]; then
     step "installing the cached mmcv wheel $CACHED"
-    "${PIP[@]}" install -q --no-deps --force-reinstall "$CACHED"
-    step "checking that the cached mmcv wheel imports with its ops"
-    mmcv_works || {
-      log "$CACHED installs but 'import mmcv.ops' fails; delete it and rerun to rebuild"
+    if ! "${PIP[@]}" install -q --no-deps --force-reinstall "$CACHED" || ! mmcv_works; then
+      # only checked wheels enter the cache, so this one was damaged afterwards
+      rm -f "$CACHED"
+      log "the cached wheel did not install or import; removed it: a rerun compiles mmcv"
       false
-    }
+    fi
   else
     BUILD="$(mktemp -d)"
     mkdir -p "$BUILD/dist"
@@ -157,6 +157,7 @@ PYEOF
     # holds a partial wheel under a name that the lookup above would pick up
     PARTIAL="$(mktemp "$WHEEL_DIR/.partial.XXXXXX")"
     cp "$WHEEL" "$PARTIAL"
+    chmod 644 "$PARTIAL"  # mktemp makes it private; the cache is shared by later installs
     mv -f "$PARTIAL" "$WHEEL_DIR/$(basename "$WHEEL")"
   fi
 fi
