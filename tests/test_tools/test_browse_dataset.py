@@ -5,8 +5,11 @@ import os.path as osp
 import pytest
 from matplotlib.image import imread
 
-from epcl_mmdet3d.datasets.synthetic import (create_synthetic_modelnet40,
-                                             create_synthetic_s3dis, create_synthetic_scannet)
+from epcl_mmdet3d.datasets.synthetic import (
+    create_synthetic_modelnet40,
+    create_synthetic_s3dis,
+    create_synthetic_scannet,
+)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

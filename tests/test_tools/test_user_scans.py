@@ -12,8 +12,12 @@ from mmengine.registry import init_default_scope
 
 import epcl_mmdet3d  # noqa: F401
 from epcl_mmdet3d.apis import fit_points_to_config, read_point_file
-from epcl_mmdet3d.datasets.synthetic import DEMO_CLASSES, S3DIS_CLASSES
-from epcl_mmdet3d.datasets.synthetic import create_synthetic_s3dis, create_synthetic_scannet
+from epcl_mmdet3d.datasets.synthetic import (
+    DEMO_CLASSES,
+    S3DIS_CLASSES,
+    create_synthetic_s3dis,
+    create_synthetic_scannet,
+)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DET_CFG = osp.join(ROOT, 'configs', 'epcl_scannet_det_demo.py')
