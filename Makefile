@@ -9,9 +9,9 @@ export OMP_NUM_THREADS ?= 2
 
 .PHONY: install demo lint test test-quick bench clean
 
+# install_stack.sh writes $(STAMP) itself, last, after its import check passed
 $(STAMP): tools/install_stack.sh requirements/stack.txt requirements/tests.txt pyproject.toml
 	EPCL_VENV=$(VENV) PYTHON=$(PYTHON) bash tools/install_stack.sh
-	touch $(STAMP)
 
 install: $(STAMP)
 
@@ -20,7 +20,7 @@ demo: $(STAMP)
 
 # house rules (pycodestyle, pyflakes, isort order; pyproject.toml [tool.ruff])
 lint: $(STAMP)
-	$(PY) -m ruff check epcl_mmdet3d tools tests benchmarks configs
+	$(PY) -m ruff check epcl_mmdet3d tools tests benchmarks configs setup.py
 
 test: lint
 	$(PY) -m pytest -ra tests

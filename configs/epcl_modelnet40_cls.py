@@ -115,3 +115,6 @@ custom_hooks = [dict(type='EPCLClassNamesHook')]
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3))
+# --auto-scale-lr: the paper's lr 3e-4 is for batch 32 (one GPU x 32); mmengine
+# multiplies it by (GPUs x batch_size) / 32
+auto_scale_lr = dict(enable=False, base_batch_size=32)

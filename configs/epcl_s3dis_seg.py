@@ -99,3 +99,6 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=2))
+# --auto-scale-lr: the paper's lr 3e-4 taken for a total batch of 8 blocks (one GPU x 8);
+# mmengine multiplies it by (GPUs x batch_size) / 8
+auto_scale_lr = dict(enable=False, base_batch_size=8)

@@ -100,3 +100,6 @@ test_cfg = dict(type='TestLoop')
 default_hooks = dict(checkpoint=dict(
     type='CheckpointHook', interval=10, max_keep_ckpts=3,
     save_best='mAP_0.50', rule='greater'))  # IndoorMetric's AP@0.5 (the paper's metric)
+# --auto-scale-lr: lr 5e-4 is 3DETR's for a total batch of 8 (one GPU x 8); mmengine
+# multiplies it by (GPUs x batch_size) / 8
+auto_scale_lr = dict(enable=False, base_batch_size=8)

@@ -61,3 +61,12 @@ def test_config_builds(path):
         if evaluator:
             for metric in evaluator if isinstance(evaluator, list) else [evaluator]:
                 METRICS.build(metric)
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=[osp.relpath(p, ROOT) for p in CONFIGS])
+def test_config_declares_auto_scale_lr(path):
+    """--auto-scale-lr needs the batch the config's lr is for: its own, on one GPU."""
+    cfg = Config.fromfile(path)
+    assert 'auto_scale_lr' in cfg, f'{path} declares no auto_scale_lr'
+    assert cfg.auto_scale_lr.enable is False  # tools/train.py --auto-scale-lr turns it on
+    assert cfg.auto_scale_lr.base_batch_size == cfg.train_dataloader.batch_size

@@ -1,7 +1,9 @@
 """Evaluate a checkpoint with the config's test loop and metrics: Config -> Runner.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--cfg-options k=v ...]
-        [--show-dir DIR] [--launcher pytorch]
+        [--show-dir DIR [--score-thr T] [--show-interval N]] [--launcher pytorch]
+
+CONFIG is a file or a shipped config by name, e.g. epcl_mmdet3d::epcl_scannet_det_demo.py.
 """
 import argparse
 import os
@@ -12,16 +14,20 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import epcl_mmdet3d  # noqa: F401  (registers the modules, allow-lists checkpoints)
+from epcl_mmdet3d.utils import resolve_config
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test an EPCL / mmdet3d model')
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--show-dir', help='save visualisations of predictions '
-                        'here (mmdet3d Det3DVisualizationHook)')
+    parser.add_argument('--show-dir', help='write a PNG of every test sample here: '
+                        'predicted and true boxes (detection) or per-point labels '
+                        '(segmentation); headless, no open3d (EPCLVisualizationHook)')
     parser.add_argument('--score-thr', type=float, default=0.1,
-                        help='score threshold of the visualised boxes')
+                        help='score threshold of the drawn boxes')
+    parser.add_argument('--show-interval', type=int, default=1,
+                        help='draw every n-th test sample')
     parser.add_argument('--work-dir', help='where logs and checkpoints go')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config entries, key=value')
@@ -36,7 +42,7 @@ def parse_args(argv=None):
 
 def load_config(args) -> Config:
     """Read ``args.config``; apply the launcher, the overrides and the work dir."""
-    cfg = Config.fromfile(args.config)
+    cfg = Config.fromfile(resolve_config(args.config))
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
@@ -51,12 +57,13 @@ def build_cfg(args):
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
     if args.show_dir:
-        hooks = cfg.setdefault('default_hooks', {})
-        if 'visualization' not in hooks:
-            raise ValueError('--show-dir needs default_hooks.visualization '
-                             '(Det3DVisualizationHook) in the config')
-        hooks['visualization'].update(draw=True, show=False, test_out_dir=args.show_dir,
-                                      score_thr=args.score_thr)
+        # in place of mmdet3d's Det3DVisualizationHook (open3d, a display, and a
+        # vis_task to set); unlike mmdet3d's flag, DIR is used as given, not inside
+        # work_dir/<timestamp>/
+        cfg.setdefault('default_hooks', {})
+        cfg.default_hooks['visualization'] = dict(
+            type='EPCLVisualizationHook', out_dir=osp.abspath(args.show_dir),
+            score_thr=args.score_thr, interval=args.show_interval)
     return cfg
 
 

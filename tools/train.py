@@ -4,7 +4,9 @@
         [--resume [CKPT]] [--cfg-options k=v ...] [--launcher pytorch]
 
 Multi-GPU / multi-machine: launch with torchrun and ``--launcher pytorch``
-(or slurm / mpi), exactly as with mmdet3d's own tools.
+(or slurm / mpi), exactly as with mmdet3d's own tools; ``--auto-scale-lr`` scales the
+config's lr by (GPUs x batch size) / ``auto_scale_lr.base_batch_size``.
+CONFIG is a file or a shipped config by name, e.g. epcl_mmdet3d::epcl_scannet_det_demo.py.
 """
 import argparse
 import logging
@@ -17,6 +19,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import epcl_mmdet3d  # noqa: F401  (registers the modules, allow-lists checkpoints)
+from epcl_mmdet3d.utils import resolve_config
 
 
 def parse_args(argv=None):
@@ -45,7 +48,7 @@ def parse_args(argv=None):
 
 def load_config(args) -> Config:
     """Read ``args.config``; apply the launcher, the overrides and the work dir."""
-    cfg = Config.fromfile(args.config)
+    cfg = Config.fromfile(resolve_config(args.config))
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

@@ -4,6 +4,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ._mmcv_cuda import mmcv_cuda_op
 from ._validation import check_xyz
 
 
@@ -30,7 +31,7 @@ def furthest_point_sample(xyz: Tensor, num_samples: int) -> Tensor:
             f'{num_samples} samples; it needs 1 <= num_samples <= num_points. '
             'Lower the number of samples or feed more points per cloud')
     if xyz.is_cuda:
-        from mmcv.ops import furthest_point_sample as mmcv_fps
+        mmcv_fps = mmcv_cuda_op('furthest_point_sample', 'furthest_point_sample')
         return mmcv_fps(xyz.float().contiguous(), num_samples).long()
     if xyz.device.type == 'cpu':
         points = xyz.detach().float().contiguous().numpy()

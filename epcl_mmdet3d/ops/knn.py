@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ._mmcv_cuda import mmcv_cuda_op
 from ._validation import check_xyz
 from .gather import gather_points
 
@@ -39,7 +40,7 @@ def knn_query(query: Tensor, xyz: Tensor, k: int) -> Tuple[Tensor, Tensor]:
             f'knn_query was asked for k={k} neighbours among {num_points} points; '
             'it needs 1 <= k <= num_points. Lower k or feed more points per cloud')
     if xyz.is_cuda and query.is_cuda and k <= 100:
-        from mmcv.ops import knn as mmcv_knn
+        mmcv_knn = mmcv_cuda_op('knn', 'knn_query')
         # mmcv returns (B, K, M) int32, sorted by distance
         idx = mmcv_knn(k, xyz.float().contiguous(), query.float().contiguous())
         idx = idx.transpose(1, 2).long().contiguous()  # (B, M, K)

@@ -13,6 +13,7 @@ from typing import Tuple
 import torch
 from torch import Tensor
 
+from ._mmcv_cuda import mmcv_cuda_op
 from ._validation import check_xyz
 from .gather import gather_points
 from .knn import knn_query
@@ -42,7 +43,7 @@ def three_nn(unknown: Tensor, known: Tensor) -> Tuple[Tensor, Tensor]:
             f'three_nn needs at least 3 known points per sample, got {known.shape[1]}; '
             'keep at least 3 points at every level of the hierarchy')
     if unknown.is_cuda and known.is_cuda:
-        from mmcv.ops import three_nn as mmcv_three_nn
+        mmcv_three_nn = mmcv_cuda_op('three_nn', 'three_nn')
         dist, idx = mmcv_three_nn(unknown.float().contiguous(),
                                   known.float().contiguous())  # (B, N, 3) each
         return dist, idx.long()
@@ -73,7 +74,7 @@ def three_interpolate(feats: Tensor, idx: Tensor, weight: Tensor,
         raise ValueError(f'idx has batch size {idx.shape[0]} but feats has '
                          f'{feats.shape[0]}')
     if feats.is_cuda:
-        from mmcv.ops import three_interpolate as mmcv_three_interpolate
+        mmcv_three_interpolate = mmcv_cuda_op('three_interpolate', 'three_interpolate')
         out = mmcv_three_interpolate(
             feats.float().transpose(1, 2).contiguous(),  # (B, C, M)
             idx.int().contiguous(), weight.float().contiguous())  # (B, C, N)

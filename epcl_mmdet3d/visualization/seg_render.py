@@ -1,4 +1,4 @@
-"""Render per-point semantic labels (prediction beside ground truth) to a PNG."""
+"""Render per-point semantic labels (prediction beside ground truth, or either alone) to a PNG."""
 from typing import Optional, Sequence
 
 import numpy as np
@@ -25,21 +25,23 @@ def render_seg_comparison(xyz,
                           seed: int = 0) -> str:
     """Draw predicted and true labels side by side, one colour per class.
 
-    Works headless (matplotlib's Agg backend). Points whose *true* class is in
-    ``hide_classes`` are left out of both panels, so a room's ceiling does not
-    hide its contents in the oblique view.
+    Works headless (matplotlib's Agg backend). Points whose *true* class (the
+    predicted one when there is no ground truth) is in ``hide_classes`` are left out
+    of both panels, so a room's ceiling does not hide its contents in the oblique view.
+    Either ``pred`` or ``gt`` may be None (a user's scan has no ground truth; a data set
+    browsed without a model has no prediction): one panel is drawn then.
 
     Args:
         xyz: (N, 3) point coordinates (array or tensor).
-        pred: (N,) predicted class ids.
-        gt: (N,) true class ids; ``ignore_index`` entries are drawn grey.
+        pred: (N,) predicted class ids, or None.
+        gt: (N,) true class ids, or None; ``ignore_index`` entries are drawn grey.
         class_names: name of every class id.
         palette: RGB (0..255) of every class id.
         out_file: PNG path to write.
         hide_classes: class names left out of the drawing (by true label).
         ignore_index: label of unannotated points, if any.
         max_points: at most this many points are drawn (random subset).
-        title: figure title; defaults to the point-wise accuracy.
+        title: figure title; defaults to the point-wise accuracy (with both labels).
         seed: seed of the random subset.
 
     Returns:
@@ -47,21 +49,29 @@ def render_seg_comparison(xyz,
     """
     from matplotlib.patches import Patch
 
-    xyz, pred, gt = _as_numpy(xyz), _as_numpy(pred).astype(np.int64), \
-        _as_numpy(gt).astype(np.int64)
+    if pred is None and gt is None:
+        raise ValueError('render_seg_comparison needs pred, gt or both; got neither')
+    xyz = _as_numpy(xyz)
+    pred = None if pred is None else _as_numpy(pred).astype(np.int64)
+    gt = None if gt is None else _as_numpy(gt).astype(np.int64)
     if xyz.ndim != 2 or xyz.shape[1] < 3:
         raise ValueError(f'xyz must be (N, 3), got {xyz.shape}')
-    if not (len(xyz) == len(pred) == len(gt)):
+    lengths = [len(x) for x in (xyz, pred, gt) if x is not None]
+    if len(set(lengths)) != 1:
         raise ValueError(f'xyz, pred and gt must have the same length, got '
-                         f'{len(xyz)}, {len(pred)} and {len(gt)}')
+                         f'{len(xyz)}, {None if pred is None else len(pred)} and '
+                         f'{None if gt is None else len(gt)}')
     if len(palette) < len(class_names):
         raise ValueError(f'palette has {len(palette)} colours for '
                          f'{len(class_names)} classes')
     num_classes = len(class_names)
-    valid = gt != ignore_index if ignore_index is not None else np.ones_like(gt, bool)
-    acc = float((pred[valid] == gt[valid]).mean()) if valid.any() else float('nan')
+    reference = gt if gt is not None else pred  # (N,) what hiding and "valid" go by
+    valid = reference != ignore_index if ignore_index is not None else \
+        np.ones_like(reference, bool)
+    acc = float((pred[valid] == gt[valid]).mean()) \
+        if pred is not None and gt is not None and valid.any() else float('nan')
     hidden = [class_names.index(c) for c in hide_classes if c in class_names]
-    keep = ~np.isin(gt, hidden)
+    keep = ~np.isin(reference, hidden)
     idx = np.flatnonzero(keep)
     if len(idx) > max_points:
         idx = np.random.default_rng(seed).choice(idx, max_points, replace=False)
@@ -73,9 +83,11 @@ def render_seg_comparison(xyz,
         labels = np.where((labels >= 0) & (labels < num_classes), labels, num_classes)
         return colours[labels]
 
-    fig = agg_figure((13, 6))
-    for i, (labels, name) in enumerate(((pred, 'predicted'), (gt, 'ground truth'))):
-        ax = fig.add_subplot(1, 2, i + 1, projection='3d')
+    panels = [(labels, name) for labels, name in ((pred, 'predicted'), (gt, 'ground truth'))
+              if labels is not None]
+    fig = agg_figure((6.5 * len(panels), 6))
+    for i, (labels, name) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), i + 1, projection='3d')
         p = xyz[idx]
         ax.scatter(p[:, 0], p[:, 1], p[:, 2], c=colour_of(labels[idx]), s=1.0,
                    linewidths=0, depthshade=False)
@@ -84,12 +96,14 @@ def render_seg_comparison(xyz,
         span = (p.max(0) - p.min(0)) if len(p) else np.ones(3)
         ax.set_box_aspect(np.maximum(span, 1e-3))
         ax.set_axis_off()
-    present = np.unique(np.concatenate([pred, gt[valid]]))
+    present = np.unique(np.concatenate([labels[valid] for labels, _ in panels]))
     handles = [Patch(color=colours[c], label=class_names[c]) for c in present
                if 0 <= c < num_classes]
     fig.legend(handles=handles, loc='lower center', ncol=min(7, max(1, len(handles))),
                fontsize=9, frameon=False)
-    fig.suptitle(title if title is not None else f'point accuracy {acc:.3f}')
+    if title is None:
+        title = f'point accuracy {acc:.3f}' if not np.isnan(acc) else ''
+    fig.suptitle(title)
     fig.savefig(out_file, dpi=110, bbox_inches='tight')
     return out_file
 

@@ -30,3 +30,18 @@ def test_rejects_mismatched_inputs(tmp_path):
     with pytest.raises(ValueError, match='palette'):
         render_seg_comparison(np.zeros((5, 3)), np.zeros(5), np.zeros(5),
                               list(S3DIS_CLASSES), PALETTE[:3], str(tmp_path / 'x.png'))
+
+
+@pytest.mark.parametrize('side', ['pred', 'gt'])
+def test_one_panel_when_one_side_is_missing(tmp_path, side):
+    room = generate_room(0, density=20)
+    labels = room.semantic_mask
+    pred, gt = (labels, None) if side == 'pred' else (None, labels)
+    out = render_seg_comparison(room.points[:, :3], pred, gt, list(S3DIS_CLASSES), PALETTE,
+                                str(tmp_path / 'one.png'), max_points=2000)
+    from matplotlib.image import imread
+    img = imread(out)
+    assert img.shape[0] > 200 and img.shape[1] < 1.5 * img.shape[0]  # one panel
+    with pytest.raises(ValueError, match='neither'):
+        render_seg_comparison(room.points[:, :3], None, None, list(S3DIS_CLASSES), PALETTE,
+                              str(tmp_path / 'none.png'))

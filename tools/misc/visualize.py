@@ -19,6 +19,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
+from epcl_mmdet3d.utils import resolve_config
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Draw predictions over a point cloud')
@@ -53,7 +55,7 @@ def build_dataset(cfg, split):
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
+    cfg = Config.fromfile(resolve_config(args.config))
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmdet3d'))

@@ -40,7 +40,7 @@ def write_points_cache(path: str, points: np.ndarray, labels: Sequence[int],
         sampling: how the P points were chosen ('fps' or 'first').
     """
     points = np.asarray(points, dtype=np.float32)
-    if points.ndim != 3 or points.shape[0] != len(labels) != len(shape_ids):
+    if points.ndim != 3 or not points.shape[0] == len(labels) == len(shape_ids):
         raise ValueError(f'points must be (S, P, C) with S == len(labels) == '
                          f'len(shape_ids); got {points.shape}, {len(labels)}, '
                          f'{len(shape_ids)}')
