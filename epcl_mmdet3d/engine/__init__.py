@@ -1,6 +1,7 @@
 """Training machinery: checkpoint loading, hooks and the optimizer wrapper constructor."""
 from .checkpoint_loading import allow_mmengine_checkpoints
-from .hooks import EPCLClassNamesHook
+from .hooks import EPCLClassNamesHook, EPCLFrozenWeightsCheckHook
 from .optimizers import EPCLOptimWrapperConstructor
 
-__all__ = ['EPCLClassNamesHook', 'EPCLOptimWrapperConstructor', 'allow_mmengine_checkpoints']
+__all__ = ['EPCLClassNamesHook', 'EPCLFrozenWeightsCheckHook', 'EPCLOptimWrapperConstructor',
+           'allow_mmengine_checkpoints']

@@ -7,6 +7,7 @@ from mmdet3d.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from .clip_identity import IDENTITY_KEY, decode_identity, describe, encode_identity
 from .clip_loading import build_open_clip
 
 _DTYPES = {'float32': torch.float32, 'bfloat16': torch.bfloat16,
@@ -47,6 +48,18 @@ def _supports_sdpa(block: nn.Module) -> bool:
             and not hasattr(block, 'ln_1_kv'))
 
 
+def _slim_state_dict_hook(module: 'FrozenCLIPBackbone', state_dict: dict, prefix: str,
+                          local_metadata: dict) -> None:
+    """State-dict hook: leave the frozen towers out and record their identity instead."""
+    if not module.slim_state_dict:
+        return
+    for name in module._frozen_towers():
+        tower_prefix = f'{prefix}{name}.'
+        for key in [k for k in state_dict if k.startswith(tower_prefix)]:
+            del state_dict[key]
+    state_dict[prefix + IDENTITY_KEY] = encode_identity(module.identity())
+
+
 @MODELS.register_module()
 class FrozenCLIPBackbone(BaseModule):
     """The transformer of a CLIP image encoder, frozen, fed with point tokens.
@@ -57,13 +70,23 @@ class FrozenCLIPBackbone(BaseModule):
     after it and carry no position. Only the CLS and point outputs are returned.
 
     Frozen means: no parameter requires grad, the tower stays in eval mode through
-    ``model.train()``, ``init_weights()`` leaves it alone, and the optimizer wrapper
-    constructor never sees it. Gradients still flow through its activations.
+    ``model.train()``, no ``init_weights()`` / ``init_cfg`` of this module or of any parent
+    reaches it (see :meth:`apply`), the optimizer wrapper constructor never sees it, and
+    checkpoints hold its identity instead of its weights. Gradients still flow through
+    its activations.
 
     Args:
         arch: open_clip architecture name (any ViT: ViT-B-32, ViT-B-16, ViT-L-14, ...).
-        pretrained: open_clip tag (e.g. ``'openai'``; needs internet), a local state
-            dict file, or None (random weights, warned about).
+        pretrained: open_clip tag (e.g. ``'openai'``; needs internet), a local weights
+            file (best one written by ``tools/model_converters/export_clip_weights.py``,
+            which records the identity), or None (random weights from ``seed``, warned
+            about).
+        activation: 'gelu', 'quick_gelu' or None. None takes it from the tag's open_clip
+            metadata (OpenAI: QuickGELU) or the exported file's; for a bare state dict or
+            random weights, the arch's default (warned about for a bare file). A value
+            that contradicts the tag or the file is an error.
+        seed: seed of the random weights when ``pretrained`` is None, so the same tower
+            is rebuilt when a slim checkpoint is loaded.
         frozen: False gives the paper's "unfrozen" ablation (the tower trains).
         embed_dropout: dropout on the token sequence before ``ln_pre`` (paper: 0.3).
         with_text: keep CLIP's text tower (for ``encode_text``); it is always frozen,
@@ -72,6 +95,9 @@ class FrozenCLIPBackbone(BaseModule):
             'bfloat16'); inputs and outputs stay float32.
         attn_impl: 'sdpa' (fused scaled-dot-product attention on the same weights)
             or 'native' (open_clip's own blocks).
+        slim_state_dict: leave the frozen towers out of ``state_dict()`` (and so out of
+            every checkpoint) and store their identity instead (``clip_identity``);
+            loading checks it and keeps the weights built from the config.
         init_cfg: unused for the tower; kept for the BaseModule interface.
     """
 
@@ -83,6 +109,9 @@ class FrozenCLIPBackbone(BaseModule):
                  with_text: bool = False,
                  frozen_dtype: str = 'float32',
                  attn_impl: str = 'sdpa',
+                 activation: Optional[str] = None,
+                 seed: int = 0,
+                 slim_state_dict: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if frozen_dtype not in _DTYPES:
@@ -98,7 +127,9 @@ class FrozenCLIPBackbone(BaseModule):
         self.attn_impl = attn_impl
         self.weight_dtype = _DTYPES[frozen_dtype]
 
-        clip = build_open_clip(arch, pretrained, with_text)
+        self.slim_state_dict = slim_state_dict
+        clip, self._identity = build_open_clip(arch, pretrained, with_text, activation, seed)
+        self.activation = self._identity['activation']
         visual = clip.visual
         if not hasattr(visual, 'class_embedding') or not hasattr(visual, 'transformer'):
             raise ValueError(f'{arch} has no open_clip VisionTransformer image tower '
@@ -131,6 +162,7 @@ class FrozenCLIPBackbone(BaseModule):
             self.visual.eval()
             if self.weight_dtype != torch.float32:
                 self.visual.to(self.weight_dtype)
+        self._register_state_dict_hook(_slim_state_dict_hook)
 
     # ---- freezing -------------------------------------------------------------------
     def frozen_parameters(self) -> List[nn.Parameter]:
@@ -152,6 +184,59 @@ class FrozenCLIPBackbone(BaseModule):
     def init_weights(self) -> None:
         """Leave the (pretrained) CLIP weights as they are."""
         self._is_init = True
+
+    # ---- identity and slim checkpoints ----------------------------------------------
+    def identity(self) -> dict:
+        """Which CLIP this is: ``arch``, ``tag``, ``file`` (base name), ``seed`` (random
+        weights), ``activation``, ``sha256`` of the CLIP weights as loaded (before any
+        ``frozen_dtype`` cast) and the ``open_clip`` version."""
+        return dict(self._identity)
+
+    def _frozen_towers(self) -> List[str]:
+        """Names of the submodules that are frozen CLIP weights."""
+        return (['visual'] if self.frozen else []) + (['text'] if self.text is not None else [])
+
+    def apply(self, fn) -> 'FrozenCLIPBackbone':
+        """``nn.Module.apply`` that never reaches the CLIP towers.
+
+        mmengine's weight initialisers (``init_cfg`` of any parent: Xavier, Kaiming,
+        Constant, ...) walk the model with ``apply``; skipping the towers here keeps every
+        parent's ``init_weights()`` away from the pretrained CLIP weights, whatever the
+        parent. Our own modules (the embedding dropout) are still visited.
+        """
+        for name, child in self.named_children():
+            if name not in ('visual', 'text'):
+                child.apply(fn)
+        fn(self)
+        return self
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs) -> None:
+        """Accept slim state dicts: check the recorded identity, keep our own frozen weights.
+
+        A slim checkpoint holds ``<prefix>clip_identity`` instead of the frozen towers. If
+        that identity's SHA-256 or activation differs from this tower's, loading is refused
+        (the trained parts were fitted to other CLIP features). A full state dict (frozen
+        tensors present) loads as before.
+        """
+        key = prefix + IDENTITY_KEY
+        if key in state_dict:
+            saved = decode_identity(state_dict.pop(key))
+            own = self.identity()
+            where = f'model.{prefix}pretrained' if prefix else 'pretrained'
+            if (saved.get('sha256') != own['sha256']
+                    or saved.get('activation') != own['activation']):
+                raise ValueError(
+                    f'this checkpoint was trained on {describe(saved)}, but the model built '
+                    f'from the config has {describe(own)}. Set {where} '
+                    '(and arch / activation / seed) to the CLIP weights the checkpoint was '
+                    'trained with; its trained parts do not fit another CLIP')
+            for name in self._frozen_towers():
+                module = getattr(self, name)
+                for sub_key, value in module.state_dict(prefix=f'{prefix}{name}.').items():
+                    state_dict.setdefault(sub_key, value)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
 
     # ---- forward ----------------------------------------------------------------------
     def forward(self, tokens: Tensor, pos_embed: Tensor,
