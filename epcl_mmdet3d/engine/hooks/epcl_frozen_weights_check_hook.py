@@ -28,21 +28,25 @@ class EPCLFrozenWeightsCheckHook(Hook):
     """Fingerprint the frozen CLIP weights when training starts; check them at every
     checkpoint save and when training ends.
 
-    The fingerprint is a SHA-256 of each frozen tensor's bytes, so the check is exact (a
-    single flipped bit is found) and names the tensor that changed. A change is a
+    The fingerprint is a checksum of each frozen tensor's bytes (CRC-32 by default: any
+    accidental write is found, a single flipped bit included; 'sha256' for a cryptographic
+    one), and a mismatch names the tensor that changed. A change is a
     ``RuntimeError``: something (an ``init_cfg``, an optimizer given frozen parameters,
     a hook, user code) wrote to weights that must stay CLIP's.
 
     Args:
-        check_every_n_iters: also check every n training iterations (0: never; the
-            check costs about as much as hashing the tower once, see the README).
+        check_every_n_iters: also check every n training iterations (0: never; one
+            check hashes the whole frozen tower, see the README for its cost).
+        algorithm: 'crc32' or 'sha256'.
     """
 
     priority = 'VERY_LOW'
 
-    def __init__(self, check_every_n_iters: int = 0) -> None:
+    def __init__(self, check_every_n_iters: int = 0, algorithm: str = 'crc32') -> None:
         if check_every_n_iters < 0:
             raise ValueError(f'check_every_n_iters must be >= 0, got {check_every_n_iters}')
+        tensor_digests([], algorithm)  # refuses an unknown algorithm now, not at train start
+        self.algorithm = algorithm
         self.check_every_n_iters = check_every_n_iters
         self._reference: Optional[Dict[str, str]] = None
         self.last_check_seconds: Optional[float] = None
@@ -53,7 +57,8 @@ class EPCLFrozenWeightsCheckHook(Hook):
 
     def _fingerprint(self, runner) -> Dict[str, str]:
         start = time.perf_counter()
-        digests = tensor_digests(frozen_clip_tensors(self._model(runner)).items())
+        digests = tensor_digests(frozen_clip_tensors(self._model(runner)).items(),
+                                 self.algorithm)
         self.last_check_seconds = time.perf_counter() - start
         return digests
 

@@ -35,8 +35,9 @@ def test_fingerprint_covers_image_and_text_towers(runner):
     assert not any('tokenizer' in n or 'head' in n for n in names)
 
 
-def test_a_changed_frozen_tensor_is_named(runner):
-    hook = EPCLFrozenWeightsCheckHook()
+@pytest.mark.parametrize('algorithm', ['crc32', 'sha256'])
+def test_a_changed_frozen_tensor_is_named(runner, algorithm):
+    hook = EPCLFrozenWeightsCheckHook(algorithm=algorithm)
     hook.before_train(runner)
     hook.before_save_checkpoint(runner, {})  # intact: silent
     hook.after_train(runner)
@@ -57,6 +58,8 @@ def test_a_changed_frozen_tensor_is_named(runner):
 def test_periodic_check_and_bad_argument(runner):
     with pytest.raises(ValueError, match='>= 0'):
         EPCLFrozenWeightsCheckHook(check_every_n_iters=-1)
+    with pytest.raises(ValueError, match="'sha256' or 'crc32'"):
+        EPCLFrozenWeightsCheckHook(algorithm='md5')
     hook = EPCLFrozenWeightsCheckHook(check_every_n_iters=1)
     hook.before_train(runner)
     with torch.no_grad():
