@@ -8,7 +8,8 @@ give): no weights can be downloaded here, and sizes and hashing times do not dep
 the values. A checkpoint is written as mmengine's CheckpointHook writes one (state dict +
 AdamW state after one step of the trainable parameters), once slim and once full. The
 hook's cost is the time of one ``EPCLFrozenWeightsCheckHook`` fingerprint of all frozen
-tensors (median of ``--repeat``), the build's the time to hash the loaded CLIP once.
+tensors (median of ``--repeat``); the identity's, of hashing the CLIP once (done on first
+save or load).
 """
 import argparse
 import json

@@ -5,5 +5,5 @@
 _base_ = ['../epcl_scannet_det.py']
 model = dict(backbone=dict(clip=dict(
     arch='ViT-B-16',
-    activation='gelu',  # timm's ViT runs exact GELU (the converted file does not say so)
+    activation='gelu',  # timm's ViT runs exact GELU (files of the converter record it too)
     pretrained='checkpoints/imagenet_vit_b_16_open_clip.pth')))

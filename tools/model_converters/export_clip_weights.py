@@ -19,29 +19,6 @@ this tool recorded identities): give ``--activation`` then, since a bare file ca
 features, as the ModelNet40 classifier's text-alignment loss does).
 """
 import argparse
-import os
-import os.path as osp
-
-import torch
-
-
-def export(model_state: dict, identity: dict, out: str, visual_only: bool = False) -> dict:
-    """Write ``model_state`` with its identity to ``out``; returns the identity written."""
-    from epcl_mmdet3d.models.backbones.clip_identity import (
-        FILE_FORMAT,
-        FILE_META_KEY,
-        check_finite,
-        state_sha256,
-    )
-    state = {k: v.detach().cpu().contiguous() for k, v in model_state.items()
-             if not visual_only or k.startswith('visual.')}
-    check_finite(state, out)
-    meta = dict(format=FILE_FORMAT, arch=identity['arch'], tag=identity.get('tag'),
-                activation=identity['activation'], open_clip=identity.get('open_clip'),
-                visual_only=visual_only, sha256=state_sha256(state))
-    os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
-    torch.save({FILE_META_KEY: meta, 'state_dict': state}, out)
-    return meta
 
 
 def main(argv=None):
@@ -58,13 +35,17 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import epcl_mmdet3d  # noqa: F401  (registers the package's own architectures)
-    from epcl_mmdet3d.models.backbones.clip_loading import _looks_like_path, build_open_clip
+    from epcl_mmdet3d.models.backbones.clip_loading import (
+        _looks_like_path,
+        build_open_clip,
+        save_clip_file,
+    )
     if _looks_like_path(args.pretrained) and args.activation is None:
         parser.error('a bare weights file does not say which activation it was trained '
                      'with: give --activation gelu or --activation quick_gelu')
     model, identity = build_open_clip(args.arch, args.pretrained, with_text=not args.visual_only,
                                       activation=args.activation)
-    meta = export(model.state_dict(), identity, args.out, args.visual_only)
+    meta = save_clip_file(model.state_dict(), identity, args.out, args.visual_only)
     print(f'saved {args.arch}/{args.pretrained} ({meta["activation"]}, sha256 '
           f'{meta["sha256"][:16]}...) to {args.out}')
 

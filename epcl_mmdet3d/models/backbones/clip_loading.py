@@ -95,6 +95,30 @@ def read_clip_file(path: str) -> Tuple[Dict[str, Tensor], Optional[dict]]:
     return state, meta
 
 
+def save_clip_file(state: Dict[str, Tensor], identity: dict, path: str,
+                   visual_only: bool = False) -> dict:
+    """Write CLIP weights with their identity, as :func:`read_clip_file` reads them back.
+
+    Args:
+        state: an open_clip state dict (``visual.*`` and text-tower keys).
+        identity: at least ``arch`` and ``activation``; ``tag`` and ``open_clip`` if known.
+        path: output ``.pth`` file.
+        visual_only: keep only the ``visual.*`` tensors.
+
+    Returns:
+        The metadata written (with the SHA-256 of the tensors written).
+    """
+    state = {k: v.detach().cpu().contiguous() for k, v in state.items()
+             if not visual_only or k.startswith('visual.')}
+    check_finite(state, path)
+    meta = dict(format=FILE_FORMAT, arch=identity['arch'], tag=identity.get('tag'),
+                activation=identity['activation'], open_clip=identity.get('open_clip'),
+                visual_only=visual_only, sha256=state_sha256(state))
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    torch.save({FILE_META_KEY: meta, 'state_dict': state}, path)
+    return meta
+
+
 def read_state_dict(path: str) -> Dict[str, Tensor]:
     """The state dict of :func:`read_clip_file` alone."""
     return read_clip_file(path)[0]
@@ -173,8 +197,8 @@ def build_open_clip(arch: str, pretrained: Optional[str], with_text: bool,
 
     Returns:
         (the open_clip CLIP model in eval mode on CPU, its identity dict: ``arch``,
-        ``tag``, ``file``, ``seed``, ``activation``, ``sha256`` of the weights held
-        (``visual.*`` only unless ``with_text``), ``open_clip`` version).
+        ``tag``, ``file``, ``seed``, ``activation``, ``open_clip`` version; the caller
+        adds the ``sha256`` of the weights it keeps, see :func:`clip_weights_sha256`).
     """
     import open_clip
     if arch not in open_clip.list_models():
@@ -231,10 +255,21 @@ def build_open_clip(arch: str, pretrained: Optional[str], with_text: bool,
     if built_activation(model.visual) != activation:  # a guard on open_clip, not on users
         raise RuntimeError(f'open_clip built {arch} with {built_activation(model.visual)} '
                            f'instead of {activation}')
-    held = {k: v for k, v in model.state_dict().items()
-            if with_text or k.startswith('visual.')}
     if pretrained is not None and not _looks_like_path(pretrained):
-        check_finite(held, f'{arch}/{pretrained}')
-    identity.update(activation=activation, sha256=state_sha256(held),
-                    open_clip=open_clip.__version__)
+        check_finite({k: v for k, v in model.state_dict().items()
+                      if with_text or k.startswith('visual.')}, f'{arch}/{pretrained}')
+    identity.update(activation=activation, open_clip=open_clip.__version__)
     return model.eval(), identity
+
+
+def clip_weights_sha256(visual: nn.Module, text: Optional[nn.Module]) -> str:
+    """SHA-256 identity of CLIP towers, under open_clip's own key names.
+
+    Args:
+        visual: the image tower (keys ``visual.*``).
+        text: the CLIP model holding the text tower (its ``visual`` detached), or None.
+    """
+    state = {f'visual.{k}': v for k, v in visual.state_dict().items()}
+    if text is not None:
+        state.update(text.state_dict())
+    return state_sha256(state)

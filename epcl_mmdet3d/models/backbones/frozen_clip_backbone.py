@@ -8,7 +8,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from .clip_identity import IDENTITY_KEY, decode_identity, describe, encode_identity
-from .clip_loading import build_open_clip
+from .clip_loading import build_open_clip, clip_weights_sha256
 
 _DTYPES = {'float32': torch.float32, 'bfloat16': torch.bfloat16,
            'float16': torch.float16}
@@ -160,8 +160,11 @@ class FrozenCLIPBackbone(BaseModule):
             for p in self.visual.parameters():
                 p.requires_grad_(False)
             self.visual.eval()
-            if self.weight_dtype != torch.float32:
-                self.visual.to(self.weight_dtype)
+        if not frozen or self.weight_dtype != torch.float32:
+            # the weights will change (training, or the cast): hash them as loaded, now
+            self._identity['sha256'] = clip_weights_sha256(self.visual, self.text)
+        if frozen and self.weight_dtype != torch.float32:
+            self.visual.to(self.weight_dtype)
         self._register_state_dict_hook(_slim_state_dict_hook)
 
     # ---- freezing -------------------------------------------------------------------
@@ -189,7 +192,12 @@ class FrozenCLIPBackbone(BaseModule):
     def identity(self) -> dict:
         """Which CLIP this is: ``arch``, ``tag``, ``file`` (base name), ``seed`` (random
         weights), ``activation``, ``sha256`` of the CLIP weights as loaded (before any
-        ``frozen_dtype`` cast) and the ``open_clip`` version."""
+        ``frozen_dtype`` cast) and the ``open_clip`` version.
+
+        The SHA-256 of untouched frozen float32 towers is computed on first use (saving
+        or loading a checkpoint), not at build: hashing ViT-B-16 takes seconds."""
+        if 'sha256' not in self._identity:
+            self._identity['sha256'] = clip_weights_sha256(self.visual, self.text)
         return dict(self._identity)
 
     def _frozen_towers(self) -> List[str]:

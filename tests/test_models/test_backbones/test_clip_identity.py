@@ -12,6 +12,7 @@ from epcl_mmdet3d.models.backbones.clip_identity import (
     state_sha256,
     tag_activation,
 )
+from epcl_mmdet3d.models.backbones.clip_loading import save_clip_file
 
 TINY = 'EPCL-ViT-Tiny'
 
@@ -64,18 +65,18 @@ def test_random_tower_is_seeded_and_built_as_asked():
     assert a.identity()['activation'] == 'gelu' and a.identity()['seed'] == 0
 
 
-def _export(load_tool, tmp_path, **kwargs):
+def _export(tmp_path, **kwargs):
     src = FrozenCLIPBackbone(TINY, pretrained=None, embed_dropout=0.0, with_text=True,
                              **kwargs).eval()
     state = {**src.text.state_dict(),  # open_clip's key layout: text keys, then visual.*
              **{f'visual.{k}': v for k, v in src.visual.state_dict().items()}}
     path = str(tmp_path / 'tiny_export.pth')
-    load_tool('model_converters/export_clip_weights').export(state, src.identity(), path)
+    save_clip_file(state, src.identity(), path)
     return src, path
 
 
-def test_exported_file_rebuilds_the_same_tower_bit_for_bit(load_tool, tmp_path):
-    src, path = _export(load_tool, tmp_path, activation='quick_gelu')
+def test_exported_file_rebuilds_the_same_tower_bit_for_bit(tmp_path):
+    src, path = _export(tmp_path, activation='quick_gelu')
     meta = torch.load(path, weights_only=True)['epcl_clip']
     assert meta['arch'] == TINY and meta['activation'] == 'quick_gelu'
     assert meta['sha256'] == state_sha256(torch.load(path, weights_only=True)['state_dict'])
@@ -105,8 +106,8 @@ class _no_activation_warning:
         assert not [w for w in self._log if 'ASSUMING' in str(w.message)]
 
 
-def test_exported_file_refuses_a_config_asking_for_something_else(load_tool, tmp_path):
-    _, path = _export(load_tool, tmp_path, activation='quick_gelu')
+def test_exported_file_refuses_a_config_asking_for_something_else(tmp_path):
+    _, path = _export(tmp_path, activation='quick_gelu')
     with pytest.raises(ValueError, match="trained with quick_gelu.*activation='gelu'"):
         FrozenCLIPBackbone(TINY, pretrained=path, activation='gelu')
     with pytest.raises(ValueError, match="holds EPCL-ViT-Tiny weights.*arch='ViT-B-16'"):
@@ -172,3 +173,19 @@ def test_real_configs_build_openai_clip_with_quick_gelu(name):
     assert clip.get('activation') in (None, 'quick_gelu')
     assert tag_activation(clip.arch, clip.pretrained) == 'quick_gelu'
     assert create_kwargs(clip.arch, 'quick_gelu') == {'force_quick_gelu': True}
+
+
+def test_identity_hashes_the_weights_as_loaded(tiny_clip_cfg):
+    """bf16 storage and the unfrozen ablation hash at build; frozen fp32 on first use.
+    All three name the same CLIP, so a checkpoint of one loads into the others."""
+    from mmdet3d.registry import MODELS
+    fp32 = MODELS.build(tiny_clip_cfg)
+    assert 'sha256' not in fp32._identity  # not hashed yet: building stays cheap
+    bf16 = MODELS.build(dict(tiny_clip_cfg, frozen_dtype='bfloat16'))
+    unfrozen = MODELS.build(dict(tiny_clip_cfg, frozen=False))
+    with torch.no_grad():
+        unfrozen.visual.proj.add_(1.0)  # training moves it; its identity stays the source's
+    shas = {m.identity()['sha256'] for m in (fp32, bf16, unfrozen)}
+    assert len(shas) == 1
+    bf16.load_state_dict(fp32.state_dict())  # slim: identity checked, bf16 weights kept
+    assert bf16.visual.proj.dtype == torch.bfloat16
