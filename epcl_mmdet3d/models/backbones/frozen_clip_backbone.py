@@ -7,8 +7,8 @@ from mmdet3d.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from .clip_identity import IDENTITY_KEY, decode_identity, describe, encode_identity
 from .clip_loading import build_open_clip, clip_weights_sha256
+from .frozen_clip_state import FrozenCLIPStateMixin, slim_state_dict_hook
 
 _DTYPES = {'float32': torch.float32, 'bfloat16': torch.bfloat16,
            'float16': torch.float16}
@@ -48,20 +48,8 @@ def _supports_sdpa(block: nn.Module) -> bool:
             and not hasattr(block, 'ln_1_kv'))
 
 
-def _slim_state_dict_hook(module: 'FrozenCLIPBackbone', state_dict: dict, prefix: str,
-                          local_metadata: dict) -> None:
-    """State-dict hook: leave the frozen towers out and record their identity instead."""
-    if not module.slim_state_dict:
-        return
-    for name in module._frozen_towers():
-        tower_prefix = f'{prefix}{name}.'
-        for key in [k for k in state_dict if k.startswith(tower_prefix)]:
-            del state_dict[key]
-    state_dict[prefix + IDENTITY_KEY] = encode_identity(module.identity())
-
-
 @MODELS.register_module()
-class FrozenCLIPBackbone(BaseModule):
+class FrozenCLIPBackbone(FrozenCLIPStateMixin, BaseModule):
     """The transformer of a CLIP image encoder, frozen, fed with point tokens.
 
     Sequence layout: ``[CLS, M point tokens, T task tokens]``. CLS is CLIP's own class
@@ -165,7 +153,7 @@ class FrozenCLIPBackbone(BaseModule):
             self._identity['sha256'] = clip_weights_sha256(self.visual, self.text)
         if frozen and self.weight_dtype != torch.float32:
             self.visual.to(self.weight_dtype)
-        self._register_state_dict_hook(_slim_state_dict_hook)
+        self._register_state_dict_hook(slim_state_dict_hook)
 
     # ---- freezing -------------------------------------------------------------------
     def frozen_parameters(self) -> List[nn.Parameter]:
@@ -187,64 +175,6 @@ class FrozenCLIPBackbone(BaseModule):
     def init_weights(self) -> None:
         """Leave the (pretrained) CLIP weights as they are."""
         self._is_init = True
-
-    # ---- identity and slim checkpoints ----------------------------------------------
-    def identity(self) -> dict:
-        """Which CLIP this is: ``arch``, ``tag``, ``file`` (base name), ``seed`` (random
-        weights), ``activation``, ``sha256`` of the CLIP weights as loaded (before any
-        ``frozen_dtype`` cast) and the ``open_clip`` version.
-
-        The SHA-256 of untouched frozen float32 towers is computed on first use (saving
-        or loading a checkpoint), not at build: hashing ViT-B-16 takes seconds."""
-        if 'sha256' not in self._identity:
-            self._identity['sha256'] = clip_weights_sha256(self.visual, self.text)
-        return dict(self._identity)
-
-    def _frozen_towers(self) -> List[str]:
-        """Names of the submodules that are frozen CLIP weights."""
-        return (['visual'] if self.frozen else []) + (['text'] if self.text is not None else [])
-
-    def apply(self, fn) -> 'FrozenCLIPBackbone':
-        """``nn.Module.apply`` that never reaches the CLIP towers.
-
-        mmengine's weight initialisers (``init_cfg`` of any parent: Xavier, Kaiming,
-        Constant, ...) walk the model with ``apply``; skipping the towers here keeps every
-        parent's ``init_weights()`` away from the pretrained CLIP weights, whatever the
-        parent. Our own modules (the embedding dropout) are still visited.
-        """
-        for name, child in self.named_children():
-            if name not in ('visual', 'text'):
-                child.apply(fn)
-        fn(self)
-        return self
-
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
-                              unexpected_keys, error_msgs) -> None:
-        """Accept slim state dicts: check the recorded identity, keep our own frozen weights.
-
-        A slim checkpoint holds ``<prefix>clip_identity`` instead of the frozen towers. If
-        that identity's SHA-256 or activation differs from this tower's, loading is refused
-        (the trained parts were fitted to other CLIP features). A full state dict (frozen
-        tensors present) loads as before.
-        """
-        key = prefix + IDENTITY_KEY
-        if key in state_dict:
-            saved = decode_identity(state_dict.pop(key))
-            own = self.identity()
-            where = f'model.{prefix}pretrained' if prefix else 'pretrained'
-            if (saved.get('sha256') != own['sha256']
-                    or saved.get('activation') != own['activation']):
-                raise ValueError(
-                    f'this checkpoint was trained on {describe(saved)}, but the model built '
-                    f'from the config has {describe(own)}. Set {where} '
-                    '(and arch / activation / seed) to the CLIP weights the checkpoint was '
-                    'trained with; its trained parts do not fit another CLIP')
-            for name in self._frozen_towers():
-                module = getattr(self, name)
-                for sub_key, value in module.state_dict(prefix=f'{prefix}{name}.').items():
-                    state_dict.setdefault(sub_key, value)
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
-                                      unexpected_keys, error_msgs)
 
     # ---- forward ----------------------------------------------------------------------
     def forward(self, tokens: Tensor, pos_embed: Tensor,
