@@ -42,7 +42,8 @@ def tiny_clip_checkpoint(tmp_path_factory):
 def tiny_clip_cfg(tiny_clip_checkpoint):
     """FrozenCLIPBackbone config of the tiny CLIP, loaded from the local checkpoint."""
     return dict(type='FrozenCLIPBackbone', arch=TINY_ARCH,
-                pretrained=tiny_clip_checkpoint, embed_dropout=0.0)
+                pretrained=tiny_clip_checkpoint, embed_dropout=0.0,
+                activation='gelu')  # a bare state dict: say what it was built with
 
 
 @pytest.fixture

@@ -3,3 +3,8 @@
 _base_ = ['mmdet3d::_base_/default_runtime.py']
 
 custom_imports = dict(imports=['epcl_mmdet3d'], allow_failed_imports=False)
+
+# Fingerprint the frozen CLIP weights at train start, check them at every checkpoint save
+# and at the end (a change is an error naming the tensor). In default_hooks, not
+# custom_hooks, so that task configs adding hooks of their own keep it.
+default_hooks = dict(frozen_clip_check=dict(type='EPCLFrozenWeightsCheckHook'))

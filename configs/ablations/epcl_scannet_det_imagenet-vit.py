@@ -4,5 +4,6 @@
 # vit_base_patch16_224.augreg_in21k_ft_in1k renamed into open_clip's layout).
 _base_ = ['../epcl_scannet_det.py']
 model = dict(backbone=dict(clip=dict(
-    arch='ViT-B-16',  # exact GELU, as timm's ViT
+    arch='ViT-B-16',
+    activation='gelu',  # timm's ViT runs exact GELU (files of the converter record it too)
     pretrained='checkpoints/imagenet_vit_b_16_open_clip.pth')))

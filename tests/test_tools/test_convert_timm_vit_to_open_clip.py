@@ -43,3 +43,19 @@ def test_converted_timm_vit_loads_and_computes_the_same(tmp_path, load_tool):
 def test_unknown_keys_are_rejected(load_tool):
     with pytest.raises(ValueError, match='no open_clip counterpart'):
         load_tool(TOOL).convert_timm_vit({'blocks.0.ls1.gamma': torch.ones(4)}, proj_dims=4)
+
+
+def test_main_writes_a_file_that_says_what_it_is(load_tool, tmp_path):
+    timm = pytest.importorskip('timm')
+    torch.manual_seed(0)
+    vit = timm.models.vision_transformer.VisionTransformer(
+        img_size=32, patch_size=8, embed_dim=64, depth=2, num_heads=2, num_classes=10)
+    src, out = str(tmp_path / 'timm_vit.pth'), str(tmp_path / 'converted.pth')
+    torch.save(vit.state_dict(), src)
+    load_tool(TOOL).main([out, '--checkpoint', src, '--proj-dims', '32',
+                          '--arch', 'EPCL-ViT-Tiny'])
+    meta = torch.load(out, weights_only=True)['epcl_clip']
+    assert (meta['arch'], meta['activation'], meta['tag']) == ('EPCL-ViT-Tiny', 'gelu',
+                                                              'timm:timm_vit.pth')
+    clip = MODELS.build(dict(type='FrozenCLIPBackbone', arch='EPCL-ViT-Tiny', pretrained=out))
+    assert clip.activation == 'gelu' and clip.identity()['tag'] == 'timm:timm_vit.pth'

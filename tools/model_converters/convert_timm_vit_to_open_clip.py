@@ -3,7 +3,9 @@
 The paper's "ViT instead of CLIP" ablation (table 6, AP50 38.2) swaps the CLIP image
 transformer for an ImageNet-trained ViT of the same shape. ``FrozenCLIPBackbone`` reads
 open_clip's ``VisionTransformer`` layout, so the timm weights are renamed into it with
-the key table below and saved as a visual-only checkpoint (keys ``visual.*``):
+the key table below and saved as a visual-only checkpoint (keys ``visual.*``) that records
+its identity (``--arch``, ``timm:<model>``, exact GELU, SHA-256) as
+``export_clip_weights.py`` files do:
 
     # online, once (timm downloads the weights):
     python tools/model_converters/convert_timm_vit_to_open_clip.py \\
@@ -28,7 +30,6 @@ What does not carry over, and why it does not matter to EPCL:
 Both ViTs use exact GELU (open_clip's ``ViT-B-16``, not the ``-quickgelu`` variant).
 """
 import argparse
-import os
 import os.path as osp
 import re
 from typing import Dict
@@ -97,6 +98,8 @@ def main(argv=None):
     src.add_argument('--checkpoint', help='a local timm ViT state-dict file')
     parser.add_argument('--proj-dims', type=int, default=512,
                         help='open_clip embed_dim of the target arch (ViT-B-16: 512)')
+    parser.add_argument('--arch', default='ViT-B-16',
+                        help='the open_clip architecture the file fits (recorded in it)')
     args = parser.parse_args(argv)
     if args.timm_model:
         import timm
@@ -105,9 +108,18 @@ def main(argv=None):
         state = torch.load(args.checkpoint, map_location='cpu', weights_only=True)
         state = state.get('state_dict', state.get('model', state))
     converted = convert_timm_vit(state, args.proj_dims)
-    os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-    torch.save(converted, args.out)
-    print(f'saved {len(converted)} tensors to {args.out}')
+    import open_clip
+
+    import epcl_mmdet3d  # noqa: F401  (registers the package's own architectures)
+    from epcl_mmdet3d.models.backbones.clip_loading import save_clip_file
+    # the file records what it is, as export_clip_weights.py files do: timm's ViT runs
+    # exact GELU, so FrozenCLIPBackbone builds it that way without being told
+    source = args.timm_model or osp.basename(args.checkpoint)
+    meta = save_clip_file(converted, dict(arch=args.arch, tag=f'timm:{source}',
+                                          activation='gelu', open_clip=open_clip.__version__),
+                          args.out, visual_only=True)
+    print(f'saved {len(converted)} tensors ({args.arch}, gelu, sha256 {meta["sha256"][:16]}...) '
+          f'to {args.out}')
 
 
 if __name__ == '__main__':

@@ -11,5 +11,9 @@ model = dict(
             # a local file written by tools/model_converters/export_clip_weights.py:
             #   --cfg-options model.backbone.clip.pretrained=checkpoints/clip_vit_b_16.pth
             pretrained='openai',
+            # activation: not set, so the weights decide: open_clip's metadata of the tag
+            # 'openai' says QuickGELU (what OpenAI trained with; open_clip's plain ViT-B-16
+            # config would build exact GELU), and an exported file records its own
+            activation=None,
             frozen=True,  # the paper's premise; False is the "unfrozen" ablation
             embed_dropout=0.3)))  # paper appendix: dropout 0.3 before the frozen CLIP

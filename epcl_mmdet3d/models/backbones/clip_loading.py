@@ -1,11 +1,28 @@
-"""Build an open_clip model by name and fill it from a tag, a local file, or nothing."""
+"""Build an open_clip model by name and fill it from a tag, a local file, or a seeded init.
+
+Every path resolves which activation the weights were trained with (see ``clip_identity``)
+and returns, beside the model, its identity: architecture, tag or file, activation and the
+SHA-256 of the weights the tower holds.
+"""
 import os
 import warnings
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import torch
 from mmengine.logging import MMLogger
 from torch import Tensor, nn
+
+from .clip_identity import (
+    FILE_FORMAT,
+    FILE_META_KEY,
+    arch_activation,
+    base_arch,
+    built_activation,
+    check_finite,
+    create_kwargs,
+    state_sha256,
+    tag_activation,
+)
 
 _CHECKPOINT_SUFFIXES = ('.pt', '.pth', '.bin', '.ckpt', '.safetensors')
 
@@ -15,26 +32,41 @@ def _looks_like_path(pretrained: str) -> bool:
             or os.path.exists(pretrained))
 
 
-def read_state_dict(path: str) -> Dict[str, Tensor]:
-    """Read a CLIP state dict from a local file with safe (weights-only) loading.
+def _warn(msg: str) -> None:
+    warnings.warn(msg)
+    MMLogger.get_current_instance().warning(msg)
 
-    Accepts a plain state dict, one wrapped in ``{'state_dict': ...}`` or
-    ``{'model': ...}``, keys prefixed by ``module.``, and ``.safetensors`` files.
+
+def read_clip_file(path: str) -> Tuple[Dict[str, Tensor], Optional[dict]]:
+    """Read a CLIP state dict, and its identity metadata if the export tool wrote it.
+
+    Accepts a file of ``tools/model_converters/export_clip_weights.py`` (``{'epcl_clip':
+    meta, 'state_dict': ...}``), a plain state dict, one wrapped in ``{'state_dict': ...}``
+    or ``{'model': ...}``, keys prefixed by ``module.``, and ``.safetensors`` files (their
+    metadata may hold the same identity under ``epcl_clip``, as JSON). Loading is
+    weights-only; tensors holding NaN or Inf are refused, naming the tensor.
 
     Args:
-        path: the checkpoint file.
+        path: the weights file.
 
     Returns:
-        name -> tensor mapping.
+        (name -> tensor mapping, identity metadata dict or None for a bare state dict).
     """
     if not os.path.isfile(path):
         raise FileNotFoundError(
             f'CLIP checkpoint {path!r} does not exist; give the path of a state dict '
-            'saved from an open_clip model (see tools/model_converters/export_clip_weights.py), an '
-            "open_clip pretrained tag such as 'openai' (needs internet), or None")
+            'saved from an open_clip model (see tools/model_converters/export_clip_weights.py), '
+            "an open_clip pretrained tag such as 'openai' (needs internet), or None")
+    meta = None
     if path.endswith('.safetensors'):
+        import json
+
+        from safetensors import safe_open
         from safetensors.torch import load_file
         state = load_file(path, device='cpu')
+        with safe_open(path, framework='pt') as handle:
+            text = (handle.metadata() or {}).get(FILE_META_KEY)
+        meta = json.loads(text) if text else None
     else:
         try:
             state = torch.load(path, map_location='cpu', weights_only=True)
@@ -43,13 +75,53 @@ def read_state_dict(path: str) -> Dict[str, Tensor]:
                 f'could not read {path!r} as a weights-only torch checkpoint ({err}). '
                 'Save the weights as a plain state dict: '
                 'torch.save(model.state_dict(), path)') from err
+        if isinstance(state, dict) and isinstance(state.get(FILE_META_KEY), dict):
+            meta = state[FILE_META_KEY]
     for key in ('state_dict', 'model'):
         if isinstance(state, dict) and isinstance(state.get(key), dict):
             state = state[key]
     if not isinstance(state, dict) or not all(isinstance(v, Tensor) for v in state.values()):
         raise ValueError(f'{path!r} does not hold a state dict of tensors')
-    return {k[len('module.'):] if k.startswith('module.') else k: v
-            for k, v in state.items()}
+    state = {k[len('module.'):] if k.startswith('module.') else k: v
+             for k, v in state.items()}
+    check_finite(state, path)
+    if meta is not None:
+        if meta.get('format') != FILE_FORMAT:
+            raise ValueError(f'{path!r} says it is {meta.get("format")!r}; this version reads '
+                             f'{FILE_FORMAT!r}. Export the weights again with this version')
+        if state_sha256(state) != meta.get('sha256'):
+            raise ValueError(f'{path!r}: the weights do not match the SHA-256 recorded in the '
+                             'file (corrupt or edited); export them again')
+    return state, meta
+
+
+def save_clip_file(state: Dict[str, Tensor], identity: dict, path: str,
+                   visual_only: bool = False) -> dict:
+    """Write CLIP weights with their identity, as :func:`read_clip_file` reads them back.
+
+    Args:
+        state: an open_clip state dict (``visual.*`` and text-tower keys).
+        identity: at least ``arch`` and ``activation``; ``tag`` and ``open_clip`` if known.
+        path: output ``.pth`` file.
+        visual_only: keep only the ``visual.*`` tensors.
+
+    Returns:
+        The metadata written (with the SHA-256 of the tensors written).
+    """
+    state = {k: v.detach().cpu().contiguous() for k, v in state.items()
+             if not visual_only or k.startswith('visual.')}
+    check_finite(state, path)
+    meta = dict(format=FILE_FORMAT, arch=identity['arch'], tag=identity.get('tag'),
+                activation=identity['activation'], open_clip=identity.get('open_clip'),
+                visual_only=visual_only, sha256=state_sha256(state))
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    torch.save({FILE_META_KEY: meta, 'state_dict': state}, path)
+    return meta
+
+
+def read_state_dict(path: str) -> Dict[str, Tensor]:
+    """The state dict of :func:`read_clip_file` alone."""
+    return read_clip_file(path)[0]
 
 
 def load_into(module: nn.Module, state: Dict[str, Tensor], arch: str, source: str) -> None:
@@ -80,54 +152,124 @@ def load_into(module: nn.Module, state: Dict[str, Tensor], arch: str, source: st
     module.load_state_dict(state, strict=True)
 
 
-def build_open_clip(arch: str, pretrained: Optional[str], with_text: bool) -> nn.Module:
-    """Create the open_clip model ``arch`` and fill its weights.
+def _file_activation(arch: str, path: str, meta: Optional[dict],
+                     activation: Optional[str]) -> str:
+    """The activation of a weights file: its metadata, else the config, else assumed."""
+    if meta is not None:
+        if base_arch(meta['arch']) != base_arch(arch):
+            raise ValueError(f'{path!r} holds {meta["arch"]} weights (tag {meta.get("tag")!r}) '
+                             f'but the config asks for arch={arch!r}; set arch to '
+                             f'{meta["arch"]!r}')
+        if activation is not None and activation != meta['activation']:
+            raise ValueError(f'{path!r} holds weights trained with {meta["activation"]} '
+                             f'({meta["arch"]}/{meta.get("tag")}) but the config asks for '
+                             f'activation={activation!r}; drop activation from the config '
+                             '(the file says which) or point pretrained at other weights')
+        return meta['activation']
+    if activation is not None:
+        return activation
+    assumed = arch_activation(arch)
+    _warn(f'FrozenCLIPBackbone: {path!r} is a bare state dict that does not say which '
+          f'activation its weights were trained with; ASSUMING {assumed!r} (the default of '
+          f"open_clip's {arch} config). OpenAI's CLIP weights need 'quick_gelu', most LAION / "
+          "DataComp ones 'gelu'. State it in the config (clip=dict(activation='quick_gelu')) "
+          'or export the weights with tools/model_converters/export_clip_weights.py, which '
+          'records it in the file.')
+    return assumed
+
+
+def build_open_clip(arch: str, pretrained: Optional[str], with_text: bool,
+                    activation: Optional[str] = None,
+                    seed: int = 0) -> Tuple[nn.Module, dict]:
+    """Create the open_clip model ``arch`` as its weights were trained, and fill it.
 
     Args:
         arch: an open_clip model name (``open_clip.list_models()``).
         pretrained: an open_clip pretrained tag (downloads; needs internet), a local
-            checkpoint file, or None for random weights (warned about loudly).
+            weights file, or None for seeded random weights (warned about loudly).
         with_text: whether the text tower's weights must be loaded too; when False a
             visual-only checkpoint (keys ``visual.*``) is enough.
+        activation: 'gelu', 'quick_gelu' or None (take it from the tag's metadata or
+            the file's; for a bare file or random weights, the arch's default). A value
+            that contradicts the tag or the file is an error.
+        seed: seed of the random weights when ``pretrained`` is None (so a slim
+            checkpoint can rebuild the same tower).
 
     Returns:
-        The open_clip CLIP model, in eval mode, on CPU.
+        (the open_clip CLIP model in eval mode on CPU, its identity dict: ``arch``,
+        ``tag``, ``file``, ``seed``, ``activation``, ``open_clip`` version; the caller
+        adds the ``sha256`` of the weights it keeps, see :func:`clip_weights_sha256`).
     """
     import open_clip
     if arch not in open_clip.list_models():
         raise ValueError(f'unknown open_clip architecture {arch!r}; choose one of '
                          f'open_clip.list_models(), e.g. ViT-B-16, ViT-B-32, ViT-L-14')
     logger = MMLogger.get_current_instance()
+    identity = dict(arch=arch, tag=None, file=None, seed=None)
     if pretrained is None:
-        msg = (f'FrozenCLIPBackbone: {arch} has RANDOM weights (pretrained=None). EPCL '
-               'needs pretrained CLIP weights for meaningful results; set pretrained to '
-               "an open_clip tag (e.g. 'openai') or a local checkpoint file.")
-        warnings.warn(msg)
-        logger.warning(msg)
-        return open_clip.create_model(arch, pretrained=None).eval()
-    if _looks_like_path(pretrained):
-        state = read_state_dict(pretrained)
-        model = open_clip.create_model(arch, pretrained=None)
-        if not with_text and state and all(k.startswith('visual.') for k in state):
+        _warn(f'FrozenCLIPBackbone: {arch} has RANDOM weights (pretrained=None, seed {seed}). '
+              'EPCL needs pretrained CLIP weights for meaningful results; set pretrained to '
+              "an open_clip tag (e.g. 'openai') or a local checkpoint file.")
+        activation = activation or arch_activation(arch)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = open_clip.create_model(arch, pretrained=None,
+                                           **create_kwargs(arch, activation))
+        identity['seed'] = seed
+    elif _looks_like_path(pretrained):
+        state, meta = read_clip_file(pretrained)
+        activation = _file_activation(arch, pretrained, meta, activation)
+        model = open_clip.create_model(arch, pretrained=None, **create_kwargs(arch, activation))
+        if not with_text:
+            state = {k: v for k, v in state.items() if k.startswith('visual.')}
             load_into(model.visual, {k[len('visual.'):]: v for k, v in state.items()},
                       arch, pretrained)
-        elif not with_text:
-            load_into(model.visual, {k[len('visual.'):]: v for k, v in state.items()
-                                     if k.startswith('visual.')}, arch, pretrained)
         else:
             load_into(model, state, arch, pretrained)
+        identity.update(file=os.path.basename(pretrained),
+                        tag=meta.get('tag') if meta else None)
         logger.info(f'FrozenCLIPBackbone: loaded {arch} weights from {pretrained}')
-        return model.eval()
-    tags = open_clip.list_pretrained_tags_by_model(arch)
-    if pretrained not in tags:
-        raise ValueError(f'{pretrained!r} is neither a local file nor an open_clip '
-                         f'pretrained tag of {arch} (tags: {tags})')
-    try:
-        model = open_clip.create_model(arch, pretrained=pretrained)
-    except Exception as err:
-        raise RuntimeError(
-            f'could not fetch open_clip weights {arch}/{pretrained} ({err}). Without '
-            'internet, export them once on a machine that has it '
-            '(tools/model_converters/export_clip_weights.py) and pass the local file') from err
-    logger.info(f'FrozenCLIPBackbone: loaded {arch} weights {pretrained!r}')
-    return model.eval()
+    else:
+        tags = open_clip.list_pretrained_tags_by_model(arch)
+        if pretrained not in tags:
+            raise ValueError(f'{pretrained!r} is neither a local file nor an open_clip '
+                             f'pretrained tag of {arch} (tags: {tags})')
+        trained_as = tag_activation(arch, pretrained)
+        if activation is not None and activation != trained_as:
+            raise ValueError(f'open_clip weights {arch}/{pretrained} were trained with '
+                             f'{trained_as} but the config asks for activation={activation!r}; '
+                             'drop activation from the config (the tag decides it)')
+        activation = trained_as
+        try:
+            model = open_clip.create_model(arch, pretrained=pretrained,
+                                           **create_kwargs(arch, activation))
+        except Exception as err:
+            raise RuntimeError(
+                f'could not fetch open_clip weights {arch}/{pretrained} ({err}). Without '
+                'internet, export them once on a machine that has it '
+                '(tools/model_converters/export_clip_weights.py) and pass the local file'
+            ) from err
+        identity['tag'] = pretrained
+        logger.info(f'FrozenCLIPBackbone: loaded {arch} weights {pretrained!r} '
+                    f'({activation})')
+    if built_activation(model.visual) != activation:  # a guard on open_clip, not on users
+        raise RuntimeError(f'open_clip built {arch} with {built_activation(model.visual)} '
+                           f'instead of {activation}')
+    if pretrained is not None and not _looks_like_path(pretrained):
+        check_finite({k: v for k, v in model.state_dict().items()
+                      if with_text or k.startswith('visual.')}, f'{arch}/{pretrained}')
+    identity.update(activation=activation, open_clip=open_clip.__version__)
+    return model.eval(), identity
+
+
+def clip_weights_sha256(visual: nn.Module, text: Optional[nn.Module]) -> str:
+    """SHA-256 identity of CLIP towers, under open_clip's own key names.
+
+    Args:
+        visual: the image tower (keys ``visual.*``).
+        text: the CLIP model holding the text tower (its ``visual`` detached), or None.
+    """
+    state = {f'visual.{k}': v for k, v in visual.state_dict().items()}
+    if text is not None:
+        state.update(text.state_dict())
+    return state_sha256(state)

@@ -7,7 +7,8 @@ from mmdet3d.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from .clip_loading import build_open_clip
+from .clip_loading import build_open_clip, clip_weights_sha256
+from .frozen_clip_state import FrozenCLIPStateMixin, slim_state_dict_hook
 
 _DTYPES = {'float32': torch.float32, 'bfloat16': torch.bfloat16,
            'float16': torch.float16}
@@ -48,7 +49,7 @@ def _supports_sdpa(block: nn.Module) -> bool:
 
 
 @MODELS.register_module()
-class FrozenCLIPBackbone(BaseModule):
+class FrozenCLIPBackbone(FrozenCLIPStateMixin, BaseModule):
     """The transformer of a CLIP image encoder, frozen, fed with point tokens.
 
     Sequence layout: ``[CLS, M point tokens, T task tokens]``. CLS is CLIP's own class
@@ -57,13 +58,23 @@ class FrozenCLIPBackbone(BaseModule):
     after it and carry no position. Only the CLS and point outputs are returned.
 
     Frozen means: no parameter requires grad, the tower stays in eval mode through
-    ``model.train()``, ``init_weights()`` leaves it alone, and the optimizer wrapper
-    constructor never sees it. Gradients still flow through its activations.
+    ``model.train()``, no ``init_weights()`` / ``init_cfg`` of this module or of any parent
+    reaches it (see :meth:`apply`), the optimizer wrapper constructor never sees it, and
+    checkpoints hold its identity instead of its weights. Gradients still flow through
+    its activations.
 
     Args:
         arch: open_clip architecture name (any ViT: ViT-B-32, ViT-B-16, ViT-L-14, ...).
-        pretrained: open_clip tag (e.g. ``'openai'``; needs internet), a local state
-            dict file, or None (random weights, warned about).
+        pretrained: open_clip tag (e.g. ``'openai'``; needs internet), a local weights
+            file (best one written by ``tools/model_converters/export_clip_weights.py``,
+            which records the identity), or None (random weights from ``seed``, warned
+            about).
+        activation: 'gelu', 'quick_gelu' or None. None takes it from the tag's open_clip
+            metadata (OpenAI: QuickGELU) or the exported file's; for a bare state dict or
+            random weights, the arch's default (warned about for a bare file). A value
+            that contradicts the tag or the file is an error.
+        seed: seed of the random weights when ``pretrained`` is None, so the same tower
+            is rebuilt when a slim checkpoint is loaded.
         frozen: False gives the paper's "unfrozen" ablation (the tower trains).
         embed_dropout: dropout on the token sequence before ``ln_pre`` (paper: 0.3).
         with_text: keep CLIP's text tower (for ``encode_text``); it is always frozen,
@@ -72,6 +83,9 @@ class FrozenCLIPBackbone(BaseModule):
             'bfloat16'); inputs and outputs stay float32.
         attn_impl: 'sdpa' (fused scaled-dot-product attention on the same weights)
             or 'native' (open_clip's own blocks).
+        slim_state_dict: leave the frozen towers out of ``state_dict()`` (and so out of
+            every checkpoint) and store their identity instead (``clip_identity``);
+            loading checks it and keeps the weights built from the config.
         init_cfg: unused for the tower; kept for the BaseModule interface.
     """
 
@@ -83,6 +97,9 @@ class FrozenCLIPBackbone(BaseModule):
                  with_text: bool = False,
                  frozen_dtype: str = 'float32',
                  attn_impl: str = 'sdpa',
+                 activation: Optional[str] = None,
+                 seed: int = 0,
+                 slim_state_dict: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if frozen_dtype not in _DTYPES:
@@ -98,7 +115,9 @@ class FrozenCLIPBackbone(BaseModule):
         self.attn_impl = attn_impl
         self.weight_dtype = _DTYPES[frozen_dtype]
 
-        clip = build_open_clip(arch, pretrained, with_text)
+        self.slim_state_dict = slim_state_dict
+        clip, self._identity = build_open_clip(arch, pretrained, with_text, activation, seed)
+        self.activation = self._identity['activation']
         visual = clip.visual
         if not hasattr(visual, 'class_embedding') or not hasattr(visual, 'transformer'):
             raise ValueError(f'{arch} has no open_clip VisionTransformer image tower '
@@ -129,8 +148,12 @@ class FrozenCLIPBackbone(BaseModule):
             for p in self.visual.parameters():
                 p.requires_grad_(False)
             self.visual.eval()
-            if self.weight_dtype != torch.float32:
-                self.visual.to(self.weight_dtype)
+        if not frozen or self.weight_dtype != torch.float32:
+            # the weights will change (training, or the cast): hash them as loaded, now
+            self._identity['sha256'] = clip_weights_sha256(self.visual, self.text)
+        if frozen and self.weight_dtype != torch.float32:
+            self.visual.to(self.weight_dtype)
+        self._register_state_dict_hook(slim_state_dict_hook)
 
     # ---- freezing -------------------------------------------------------------------
     def frozen_parameters(self) -> List[nn.Parameter]:

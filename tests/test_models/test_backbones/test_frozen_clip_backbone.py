@@ -31,12 +31,12 @@ def test_forward_shapes(tiny_clip_cfg):
 def test_frozen_contract(tiny_clip_cfg):
     clip = MODELS.build(tiny_clip_cfg)
     assert all(not p.requires_grad for p in clip.visual.parameters())
-    before = {k: v.clone() for k, v in clip.state_dict().items()}
+    before = {k: v.clone() for k, v in clip.visual.state_dict().items()}
     clip.train()
     assert not clip.visual.training  # the tower stays in eval mode
     assert clip.embed_dropout.training  # our own dropout does train
     clip.init_weights()
-    for k, v in clip.state_dict().items():
+    for k, v in clip.visual.state_dict().items():
         assert torch.equal(v, before[k]), k
     assert len(clip.frozen_parameters()) == len(list(clip.visual.parameters()))
 
