@@ -3,3 +3,7 @@
 _base_ = ['mmdet3d::_base_/default_runtime.py']
 
 custom_imports = dict(imports=['epcl_mmdet3d'], allow_failed_imports=False)
+# Crash-safe checkpoints (written aside, then renamed; the last complete one never removed
+# first), --resume that falls back to the newest complete checkpoint, and random states
+# saved for an exact resume: see EPCLRunner and docs/robustness.md.
+runner_type = 'EPCLRunner'

@@ -1,6 +1,10 @@
-"""Training machinery: checkpoint loading, hooks and the optimizer wrapper constructor."""
+"""Training machinery: checkpoint loading and saving, hooks, runner, optimizer constructor."""
 from .checkpoint_loading import allow_mmengine_checkpoints
-from .hooks import EPCLClassNamesHook
+from .fileio import EPCLAtomicLocalBackend
+from .hooks import EPCLCheckpointHook, EPCLClassNamesHook, EPCLRandomStateHook
 from .optimizers import EPCLOptimWrapperConstructor
+from .runner import EPCLRunner
 
-__all__ = ['EPCLClassNamesHook', 'EPCLOptimWrapperConstructor', 'allow_mmengine_checkpoints']
+__all__ = ['EPCLAtomicLocalBackend', 'EPCLCheckpointHook', 'EPCLClassNamesHook',
+           'EPCLOptimWrapperConstructor', 'EPCLRandomStateHook', 'EPCLRunner',
+           'allow_mmengine_checkpoints']
