@@ -188,3 +188,13 @@ def test_explicit_truncated_checkpoint_is_a_clear_error(tmp_path):
 
 def test_checkpoint_problem():
     assert checkpoint_problem('/nonexistent/x.pth') == 'missing'
+
+
+def test_checkpoint_without_random_states_is_reported(tmp_path, capsys):
+    _runner(tmp_path, 1).train()
+    ckpt = torch.load(tmp_path / 'epoch_1.pth', map_location='cpu')
+    del ckpt['epcl_random_state']  # as written before EPCLRandomStateHook
+    torch.save(ckpt, tmp_path / 'epoch_1.pth')
+    capsys.readouterr()
+    _runner(tmp_path, 2, resume=True).train()
+    assert 'checkpoint without random states' in capsys.readouterr().out

@@ -201,3 +201,14 @@ def test_amp_optim_wrapper(tiny_encoder_cfg):
         out = enc(torch.rand(2, 200, 3, device='cuda'))
     wrapper.update_params(out['cls_feat'].float().square().mean())
     assert type(wrapper).__name__ == 'AmpOptimWrapper'
+
+
+def test_default_key_outranking_a_config_key_is_reported(capsys):
+    MMLogger.get_instance('epcl_test_shadow_warning')
+    model = _Toy()
+    wrapper = build_optim_wrapper(model, dict(OPTIM, paramwise_cfg=dict(
+        custom_keys={'pos': dict(lr_mult=0.1)})))
+    # mmengine's rule: the longer default key 'pos_embed' decides for pos_embed
+    assert _settings(wrapper.optimizer, model)['pos_embed']['lr'] == 1e-3
+    out = capsys.readouterr().out
+    assert "match your custom key 'pos' and the default 'pos_embed'" in out

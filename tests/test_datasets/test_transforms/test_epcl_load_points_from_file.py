@@ -114,3 +114,17 @@ def test_s3dis_mask_of_wrong_length(tmp_path):
     with pytest.raises(ValueError, match=rf'Area_1_office_1\.bin.* holds {len(labels)} points '
                                          rf'but its mask .*has {len(labels) - 5} entries'):
         ds[0]
+
+
+def test_info_label_outside_the_class_list_is_mmdet3d_keyerror(scannet, tmp_path):
+    """Not ours: mmdet3d maps info labels through its class list while building."""
+    import pickle
+    import shutil
+    root = str(tmp_path / 'labels')
+    shutil.copytree(scannet, root)
+    info_file = osp.join(root, 'scannet_infos_train.pkl')
+    infos = pickle.load(open(info_file, 'rb'))
+    infos['data_list'][0]['instances'][0]['bbox_label_3d'] = 18  # ScanNet has 0..17
+    pickle.dump(infos, open(info_file, 'wb'))
+    with pytest.raises(KeyError, match='18'):
+        _scannet_dataset(root)
