@@ -5,6 +5,7 @@ import os.path as osp
 
 import pytest
 import torch
+from mmengine.evaluator import BaseMetric
 from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 from mmengine.model import BaseModel
@@ -44,7 +45,8 @@ class _Model(BaseModel):
         return logits
 
 
-def _runner(work_dir, max_epochs, runner_cls=EPCLRunner, hook='CheckpointHook', **kwargs):
+def _runner(work_dir, max_epochs, runner_cls=EPCLRunner, hook='CheckpointHook',
+            ckpt_kwargs=None, **kwargs):
     return runner_cls(
         model=_Model(), work_dir=str(work_dir),
         train_dataloader=dict(dataset=_Data(), batch_size=4, num_workers=0,
@@ -52,7 +54,8 @@ def _runner(work_dir, max_epochs, runner_cls=EPCLRunner, hook='CheckpointHook', 
                               collate_fn=dict(type='default_collate')),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
         train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
-        default_hooks=dict(checkpoint=dict(type=hook, interval=1, max_keep_ckpts=1)),
+        default_hooks=dict(checkpoint=dict(type=hook, interval=1, max_keep_ckpts=1,
+                                           **(ckpt_kwargs or {}))),
         randomness=dict(seed=0), default_scope='mmdet3d',
         experiment_name=f'safety_{next(_RUN_IDS)}', **kwargs)
 
@@ -198,3 +201,34 @@ def test_checkpoint_without_random_states_is_reported(tmp_path, capsys):
     capsys.readouterr()
     _runner(tmp_path, 2, resume=True).train()
     assert 'checkpoint without random states' in capsys.readouterr().out
+
+
+_SCORES = itertools.count(1)
+
+
+class _RisingScore(BaseMetric):
+    """A score that rises at every validation, so each one makes a new best checkpoint."""
+
+    def process(self, data_batch, data_samples):
+        self.results.append(0)
+
+    def compute_metrics(self, results):
+        return dict(acc=float(next(_SCORES)))
+
+
+def test_previous_best_removed_only_after_the_new_best(tmp_path, monkeypatch):
+    def runner(max_epochs, **kwargs):
+        return _runner(tmp_path, max_epochs, ckpt_kwargs=dict(save_best='acc', rule='greater'),
+                       val_dataloader=dict(dataset=_Data(), batch_size=4, num_workers=0,
+                                           sampler=dict(type='DefaultSampler',
+                                                        shuffle=False),
+                                           collate_fn=dict(type='default_collate')),
+                       val_cfg=dict(), val_evaluator=[_RisingScore()], **kwargs)
+
+    runner(1).train()
+    assert (tmp_path / 'best_acc_epoch_1.pth').exists()
+    _full_disk_at(monkeypatch, EPCLAtomicLocalBackend, 'best_acc_epoch_2.pth')
+    with pytest.raises(OSError, match='No space'):
+        runner(2, resume=True).train()
+    # mmengine removes the previous best first; here it survives the failed write
+    assert checkpoint_problem(str(tmp_path / 'best_acc_epoch_1.pth')) is None
