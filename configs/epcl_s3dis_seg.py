@@ -64,7 +64,7 @@ model = dict(
 
 backend_args = None
 train_pipeline = [
-    dict(type='LoadPointsFromFile', coord_type='DEPTH', shift_height=False,
+    dict(type='EPCLLoadPointsFromFile', coord_type='DEPTH', shift_height=False,
          use_color=True, load_dim=6, use_dim=[0, 1, 2, 3, 4, 5],
          backend_args=backend_args),
     dict(type='LoadAnnotations3D', with_bbox_3d=False, with_label_3d=False,

@@ -4,7 +4,7 @@ _base_ = ['./epcl_scannet_det.py']
 
 model = dict(backbone=dict(tokenizer=dict(in_channels=6)))  # xyz + rgb
 
-_load = dict(type='LoadPointsFromFile', coord_type='DEPTH', shift_height=False,
+_load = dict(type='EPCLLoadPointsFromFile', coord_type='DEPTH', shift_height=False,
              use_color=True, load_dim=6, use_dim=[0, 1, 2, 3, 4, 5])
 train_pipeline = [
     _load,

@@ -28,7 +28,7 @@ model = dict(
         mlp_dropout=0.0))
 
 train_pipeline = [
-    dict(type='LoadPointsFromFile', coord_type='DEPTH', shift_height=False,
+    dict(type='EPCLLoadPointsFromFile', coord_type='DEPTH', shift_height=False,
          load_dim=6, use_dim=[0, 1, 2]),
     dict(type='LoadAnnotations3D', with_bbox_3d=True, with_label_3d=True,
          with_mask_3d=False, with_seg_3d=False),
@@ -43,7 +43,7 @@ train_pipeline = [
     dict(type='Pack3DDetInputs', keys=['points', 'gt_bboxes_3d', 'gt_labels_3d'])
 ]
 test_pipeline = [
-    dict(type='LoadPointsFromFile', coord_type='DEPTH', shift_height=False,
+    dict(type='EPCLLoadPointsFromFile', coord_type='DEPTH', shift_height=False,
          load_dim=6, use_dim=[0, 1, 2]),
     dict(type='GlobalAlignment', rotation_axis=2),
     dict(type='PointSample', num_points=num_points),

@@ -8,3 +8,8 @@ custom_imports = dict(imports=['epcl_mmdet3d'], allow_failed_imports=False)
 # and at the end (a change is an error naming the tensor). In default_hooks, not
 # custom_hooks, so that task configs adding hooks of their own keep it.
 default_hooks = dict(frozen_clip_check=dict(type='EPCLFrozenWeightsCheckHook'))
+
+# Crash-safe checkpoints (written aside, then renamed; the last complete one never removed
+# first), --resume that falls back to the newest complete checkpoint, and random states
+# saved for an exact resume: see EPCLRunner and docs/robustness.md.
+runner_type = 'EPCLRunner'

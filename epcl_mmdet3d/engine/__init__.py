@@ -1,9 +1,13 @@
-"""Training machinery: checkpoint loading, hooks and the optimizer wrapper constructor."""
+"""Training machinery: checkpoint loading and saving, hooks, runner, optimizer constructor."""
 from .checkpoint_loading import allow_mmengine_checkpoints
-from .hooks import EPCLClassNamesHook, EPCLFrozenWeightsCheckHook, EPCLVisualizationHook
+from .fileio import EPCLAtomicLocalBackend
+from .hooks import (EPCLCheckpointHook, EPCLClassNamesHook, EPCLFrozenWeightsCheckHook,
+                    EPCLRandomStateHook, EPCLVisualizationHook)
 from .optimizers import EPCLOptimWrapperConstructor
+from .runner import EPCLRunner
 
 __all__ = [
-    'EPCLClassNamesHook', 'EPCLFrozenWeightsCheckHook', 'EPCLOptimWrapperConstructor',
-    'EPCLVisualizationHook', 'allow_mmengine_checkpoints'
+    'EPCLAtomicLocalBackend', 'EPCLCheckpointHook', 'EPCLClassNamesHook',
+    'EPCLFrozenWeightsCheckHook', 'EPCLOptimWrapperConstructor', 'EPCLRandomStateHook',
+    'EPCLRunner', 'EPCLVisualizationHook', 'allow_mmengine_checkpoints'
 ]

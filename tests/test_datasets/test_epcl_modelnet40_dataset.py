@@ -87,3 +87,32 @@ def test_unknown_shape_in_split_and_missing_root(root, tmp_path):
         EPCLModelNet40Dataset(str(tmp_path / 'nothing'), split='test')
     with pytest.raises(FileNotFoundError, match='points cache not found'):
         EPCLModelNet40Dataset(root, split='test', cache_file='missing.npz')
+
+
+def test_truncated_cache_is_reported(root, tmp_path):
+    from epcl_mmdet3d.datasets.modelnet40 import read_split, write_points_cache
+    cache = str(tmp_path / 'c.npz')
+    ids = read_split(root, 'test')
+    write_points_cache(cache, np.zeros((len(ids), 32, 6), np.float32),
+                       [0] * len(ids), ids, CLASSES, 'first')
+    data = open(cache, 'rb').read()
+    with open(cache, 'wb') as f:
+        f.write(data[:len(data) // 2])
+    with pytest.raises(ValueError, match=r'c\.npz: unreadable points cache .*truncated or '
+                                         r'damaged: rebuild it'):
+        EPCLModelNet40Dataset(root, split='test', cache_file=cache)
+
+
+def test_shape_with_too_few_points_is_named(root, tmp_path):
+    import shutil
+    broken = str(tmp_path / 'few')
+    shutil.copytree(root, broken)
+    path = os.path.join(broken, 'cube', 'cube_0004.txt')
+    lines = open(path).read().splitlines()[:5]
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    from epcl_mmdet3d.datasets.modelnet40 import read_split
+    ds = EPCLModelNet40Dataset(broken, split='test',
+                               pipeline=[dict(type='EPCLPointSample', num_points=32)])
+    with pytest.raises(ValueError, match=r'cube_0004\.txt: got 5 points, need 32'):
+        ds[read_split(broken, 'test').index('cube_0004')]

@@ -2,12 +2,83 @@ import pytest
 import torch
 from mmdet3d.registry import MODELS
 from mmengine.logging import MMLogger
-from mmengine.optim import build_optim_wrapper
+from mmengine.optim import DefaultOptimWrapperConstructor, build_optim_wrapper
+from torch import nn
 
 import epcl_mmdet3d  # noqa: F401
+from epcl_mmdet3d.engine.optimizers import EPCLOptimWrapperConstructor
 
 OPTIM = dict(constructor='EPCLOptimWrapperConstructor',
              optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.04))
+
+
+class _Toy(nn.Module):
+    """Every kind of parameter mmengine's rules tell apart, plus a frozen part."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(4, 8, 3), nn.BatchNorm2d(8),
+                                  nn.Conv2d(8, 8, 3, groups=8), nn.GroupNorm(2, 8))
+        self.embedding = nn.Embedding(5, 8)
+        self.pos_embed = nn.Parameter(torch.zeros(1, 5, 8))
+        self.cls_token = nn.Parameter(torch.zeros(8))
+        self.head = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8), nn.Linear(8, 3))
+        self.head.scale = nn.Parameter(torch.ones(3))
+        self.frozen = nn.Linear(8, 8)
+        self.frozen.requires_grad_(False)
+
+
+PARAMWISE_CFGS = [
+    None,  # the defaults only
+    dict(bias_lr_mult=2.0, bias_decay_mult=0.5, norm_decay_mult=0.1,
+         dwconv_decay_mult=0.3, flat_decay_mult=0.7),
+    dict(custom_keys={'head': dict(lr_mult=0.1, decay_mult=2.0),
+                      'head.2': dict(lr_mult=0.5)}, bias_lr_mult=3.0),
+    dict(custom_keys={'stem': dict(lr_mult=0.2, betas=(0.8, 0.9))},
+         norm_decay_mult=1.0, bias_decay_mult=1.0, flat_decay_mult=1.0,
+         dcn_offset_lr_mult=0.1),
+    dict(custom_keys={'embed': dict(decay_mult=0.5), 'pos_embed': dict(decay_mult=3.0)}),
+]
+
+
+def _settings(optimizer, model):
+    """{parameter name: its param group's settings} (without params / our tag)."""
+    names = {id(p): n for n, p in model.named_parameters()}
+    return {names[id(p)]: {k: v for k, v in g.items() if k not in ('params', 'tag')}
+            for g in optimizer.param_groups for p in g['params']}
+
+
+@pytest.mark.parametrize('paramwise_cfg', PARAMWISE_CFGS)
+def test_same_settings_as_mmengine(paramwise_cfg):
+    """Each trainable parameter gets what mmengine's own constructor gives it."""
+    model = _Toy()
+    wrapper_cfg = dict(type='OptimWrapper', optimizer=OPTIM['optimizer'])
+    ours = EPCLOptimWrapperConstructor(wrapper_cfg, paramwise_cfg)
+    # the reference gets our effective cfg (the config's merged over our defaults)
+    reference = DefaultOptimWrapperConstructor(wrapper_cfg, ours.paramwise_cfg)
+    got = _settings(ours(model).optimizer, model)
+    want = _settings(reference(model).optimizer, model)
+    assert set(got) == {n for n, p in model.named_parameters() if p.requires_grad}
+    assert got == want
+    assert len(ours(model).optimizer.param_groups) < len(got)  # grouped, not one per tensor
+
+
+def test_defaults_in_mmengine_terms():
+    ours = EPCLOptimWrapperConstructor(dict(optimizer=OPTIM['optimizer']))
+    assert ours.paramwise_cfg['bias_decay_mult'] == 0.0
+    assert ours.paramwise_cfg['norm_decay_mult'] == 0.0
+    assert ours.paramwise_cfg['flat_decay_mult'] == 0.0
+    assert ours.paramwise_cfg['custom_keys']['pos_embed'] == dict(decay_mult=0.0)
+    # overriding one default keeps the others
+    ours = EPCLOptimWrapperConstructor(
+        dict(optimizer=OPTIM['optimizer']),
+        dict(bias_decay_mult=1.0, custom_keys={'head': dict(lr_mult=0.1)}))
+    assert ours.paramwise_cfg['bias_decay_mult'] == 1.0
+    assert ours.paramwise_cfg['norm_decay_mult'] == 0.0
+    assert set(ours.paramwise_cfg['custom_keys']) >= {'head', 'pos_embed', 'embedding'}
+    # without weight decay there is nothing to switch off
+    ours = EPCLOptimWrapperConstructor(dict(optimizer=dict(type='SGD', lr=0.1)))
+    assert ours.paramwise_cfg == {}
 
 
 def test_only_trainable_parameters(tiny_encoder_cfg):
@@ -21,10 +92,8 @@ def test_only_trainable_parameters(tiny_encoder_cfg):
 
 def test_no_decay_groups(tiny_encoder_cfg):
     enc = MODELS.build(tiny_encoder_cfg)
-    wrapper = build_optim_wrapper(enc, OPTIM)
-    names = {id(p): n for n, p in enc.named_parameters()}
-    decay_of = {names[id(p)]: g['weight_decay']
-                for g in wrapper.optimizer.param_groups for p in g['params']}
+    decay_of = {n: s['weight_decay']
+                for n, s in _settings(build_optim_wrapper(enc, OPTIM).optimizer, enc).items()}
     assert decay_of['tokenizer.encoder.first.fc1.weight'] == 0.04
     assert decay_of['task_token.mlp.0.weight'] == 0.04
     for no_decay in ('tokenizer.encoder.first.fc1.bias',  # bias
@@ -34,12 +103,63 @@ def test_no_decay_groups(tiny_encoder_cfg):
         assert decay_of[no_decay] == 0.0, no_decay
 
 
-def test_custom_keys(tiny_encoder_cfg):
-    enc = MODELS.build(tiny_encoder_cfg)
-    cfg = dict(OPTIM, paramwise_cfg=dict(custom_keys={'task_token': dict(lr_mult=0.1)}))
-    wrapper = build_optim_wrapper(enc, cfg)
-    lrs = {g['tag']: g['lr'] for g in wrapper.optimizer.param_groups}
-    assert lrs['custom:task_token'] == pytest.approx(1e-4)
+@pytest.mark.parametrize('paramwise_cfg, match', [
+    (dict(bias_decay_mul=0.0), r"unknown keys \['bias_decay_mul'\]"),
+    (dict(no_decay_keys=('pos',)), 'unknown keys'),
+    (dict(custom_keys={'head': dict(lr_mul=0.1)}), r"custom_keys\['head'\] has \['lr_mul'\]"),
+    (dict(custom_keys={'head': 0.1}), 'must be a dict'),
+])
+def test_unknown_keys_are_refused(paramwise_cfg, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        build_optim_wrapper(_Toy(), dict(OPTIM, paramwise_cfg=paramwise_cfg))
+
+
+def test_decay_mult_needs_weight_decay():
+    cfg = dict(constructor='EPCLOptimWrapperConstructor', optimizer=dict(type='SGD', lr=0.1),
+               paramwise_cfg=dict(norm_decay_mult=0.0))
+    with pytest.raises(ValueError, match='no weight_decay'):
+        build_optim_wrapper(_Toy(), cfg)
+
+
+def test_lr_mult_for_unfrozen_clip(tiny_encoder_cfg):
+    """The unfrozen ablation's setting: custom_keys={'backbone.clip': dict(lr_mult=...)}."""
+    cfg = dict(tiny_encoder_cfg)
+    cfg['clip'] = dict(cfg['clip'], frozen=False)
+    model = nn.Module()
+    model.backbone = MODELS.build(cfg)
+    wrapper = build_optim_wrapper(model, dict(OPTIM, paramwise_cfg=dict(
+        custom_keys={'backbone.clip': dict(lr_mult=0.1)})))
+    settings = _settings(wrapper.optimizer, model)
+    clip = [n for n in settings if n.startswith('backbone.clip.')]
+    assert clip and all(settings[n]['lr'] == pytest.approx(1e-4) for n in clip)
+    rest = [n for n in settings if not n.startswith('backbone.clip.')]
+    assert rest and all(settings[n]['lr'] == 1e-3 for n in rest)
+    assert len(settings) == sum(1 for p in model.parameters() if p.requires_grad)
+
+
+def test_custom_key_turning_decay_back_on_is_reported(capsys):
+    MMLogger.get_instance('epcl_test_decay_warning')
+    model = _Toy()
+    wrapper = build_optim_wrapper(model, dict(OPTIM, paramwise_cfg=dict(
+        custom_keys={'head': dict(lr_mult=0.1)})))
+    # mmengine's semantics: the custom key decides, decay included
+    assert _settings(wrapper.optimizer, model)['head.1.bias']['weight_decay'] == 0.04
+    out = capsys.readouterr().out
+    assert "custom_keys['head'] gives" in out and 'more weight decay' in out
+
+
+def test_shared_parameter():
+    model = _Toy()
+    model.tied = nn.Linear(8, 3)
+    model.tied.weight = model.head[2].weight
+    with pytest.raises(ValueError, match=r'tied\.weight is the same parameter as '
+                                         r'head\.2\.weight.*bypass_duplicate=True'):
+        build_optim_wrapper(model, OPTIM)
+    wrapper = build_optim_wrapper(model, dict(OPTIM,
+                                              paramwise_cfg=dict(bypass_duplicate=True)))
+    params = [p for g in wrapper.optimizer.param_groups for p in g['params']]
+    assert len(params) == len({id(p) for p in params})
+    assert sum(p is model.head[2].weight for p in params) == 1
 
 
 def test_frozen_parameter_that_requires_grad_is_refused(tiny_encoder_cfg):
@@ -58,14 +178,19 @@ def test_unfrozen_clip_is_optimised(tiny_encoder_cfg):
     assert {id(p) for p in enc.clip.parameters()} <= optimised
 
 
-def test_logs_counts(tiny_encoder_cfg, capsys):
+def test_logs_groups_and_counts(tiny_encoder_cfg, capsys):
     MMLogger.get_instance('epcl_test_counts')
     enc = MODELS.build(tiny_encoder_cfg)
-    build_optim_wrapper(enc, OPTIM)
+    wrapper = build_optim_wrapper(enc, OPTIM)
     trainable = sum(p.numel() for p in enc.parameters() if p.requires_grad)
     frozen = sum(p.numel() for p in enc.clip.parameters())
     text = capsys.readouterr().out
     assert f'{trainable:,} trainable' in text and f'{frozen:,} frozen' in text
+    for group in wrapper.optimizer.param_groups:  # one table row per group
+        numel = sum(p.numel() for p in group['params'])
+        row = [line for line in text.splitlines() if line.startswith(group['tag'] + ' ')]
+        assert len(row) == 1, group['tag']
+        assert row[0].split()[-2:] == [str(len(group['params'])), f'{numel:,}']
 
 
 @pytest.mark.cuda
@@ -76,3 +201,14 @@ def test_amp_optim_wrapper(tiny_encoder_cfg):
         out = enc(torch.rand(2, 200, 3, device='cuda'))
     wrapper.update_params(out['cls_feat'].float().square().mean())
     assert type(wrapper).__name__ == 'AmpOptimWrapper'
+
+
+def test_default_key_outranking_a_config_key_is_reported(capsys):
+    MMLogger.get_instance('epcl_test_shadow_warning')
+    model = _Toy()
+    wrapper = build_optim_wrapper(model, dict(OPTIM, paramwise_cfg=dict(
+        custom_keys={'pos': dict(lr_mult=0.1)})))
+    # mmengine's rule: the longer default key 'pos_embed' decides for pos_embed
+    assert _settings(wrapper.optimizer, model)['pos_embed']['lr'] == 1e-3
+    out = capsys.readouterr().out
+    assert "match your custom key 'pos' and the default 'pos_embed'" in out

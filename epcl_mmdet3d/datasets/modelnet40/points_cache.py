@@ -14,6 +14,7 @@ File content (no pickled objects, loads with ``allow_pickle=False``):
     sampling   () str             'fps' or 'first'
 """
 import os.path as osp
+import zipfile
 from typing import Dict, Sequence
 
 import numpy as np
@@ -62,13 +63,18 @@ def read_points_cache(path: str) -> Dict[str, np.ndarray]:
             f'points cache not found: {path}. Build it with '
             'tools/dataset_converters/modelnet40_cache_points.py, or set cache_file=None to read '
             'the text files.')
-    with np.load(path, allow_pickle=False) as f:
-        missing = [k for k in CACHE_KEYS if k not in f.files]
-        if missing:
-            raise ValueError(f'{path}: not a ModelNet40 points cache, missing '
-                             f'{missing}; rebuild it with '
-                             'tools/dataset_converters/modelnet40_cache_points.py')
-        cache = {k: f[k] for k in CACHE_KEYS}
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            missing = [k for k in CACHE_KEYS if k not in f.files]
+            if missing:
+                raise ValueError(f'{path}: not a ModelNet40 points cache, missing '
+                                 f'{missing}; rebuild it with '
+                                 'tools/dataset_converters/modelnet40_cache_points.py')
+            cache = {k: f[k] for k in CACHE_KEYS}
+    except (zipfile.BadZipFile, EOFError, OSError) as err:  # cut short or damaged
+        raise ValueError(f'{path}: unreadable points cache ({type(err).__name__}: {err}); '
+                         'it is truncated or damaged: rebuild it with '
+                         'tools/dataset_converters/modelnet40_cache_points.py') from err
     num = cache['points'].shape[0]
     if cache['points'].ndim != 3 or len(cache['labels']) != num or len(
             cache['shape_ids']) != num:

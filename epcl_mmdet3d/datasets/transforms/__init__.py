@@ -1,4 +1,5 @@
 """Point cloud transforms for classification and detection."""
+from .epcl_load_points_from_file import EPCLLoadPointsFromFile
 from .epcl_normalize_unit_sphere import EPCLNormalizeUnitSphere
 from .epcl_pack_cls_inputs import EPCLPackClsInputs
 from .epcl_point_sample import EPCLPointSample
@@ -6,6 +7,6 @@ from .epcl_random_cuboid_crop import EPCLRandomCuboidCrop
 from .epcl_scale_translate import EPCLScaleTranslate
 
 __all__ = [
-    'EPCLNormalizeUnitSphere', 'EPCLPackClsInputs', 'EPCLPointSample', 'EPCLRandomCuboidCrop',
-    'EPCLScaleTranslate'
+    'EPCLLoadPointsFromFile', 'EPCLNormalizeUnitSphere', 'EPCLPackClsInputs', 'EPCLPointSample',
+    'EPCLRandomCuboidCrop', 'EPCLScaleTranslate'
 ]

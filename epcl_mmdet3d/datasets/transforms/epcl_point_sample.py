@@ -44,9 +44,12 @@ class EPCLPointSample(BaseTransform):
         num = len(points)
         if num < self.num_points:
             if not self.allow_fewer:
+                source = (results.get('points_path') or results.get('shape_id')
+                          or results.get('lidar_points', {}).get('lidar_path', 'a sample'))
                 raise ValueError(
-                    f'got {num} points, need {self.num_points} (num_points); '
-                    'lower num_points or set allow_fewer=True to repeat points')
+                    f'{source}: got {num} points, need {self.num_points} (num_points); '
+                    'lower num_points, set allow_fewer=True to repeat points, or leave '
+                    'the shape out')
             extra = np.random.randint(0, num, self.num_points - num)
             idx = np.concatenate([np.arange(num), extra])
         elif self.method == 'random':

@@ -1,6 +1,11 @@
 """Hooks."""
+from .epcl_checkpoint_hook import EPCLCheckpointHook
 from .epcl_class_names_hook import EPCLClassNamesHook
 from .epcl_frozen_weights_check_hook import EPCLFrozenWeightsCheckHook
+from .epcl_random_state_hook import EPCLRandomStateHook
 from .epcl_visualization_hook import EPCLVisualizationHook
 
-__all__ = ['EPCLClassNamesHook', 'EPCLFrozenWeightsCheckHook', 'EPCLVisualizationHook']
+__all__ = [
+    'EPCLCheckpointHook', 'EPCLClassNamesHook', 'EPCLFrozenWeightsCheckHook',
+    'EPCLRandomStateHook', 'EPCLVisualizationHook'
+]

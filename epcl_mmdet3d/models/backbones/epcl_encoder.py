@@ -5,6 +5,8 @@ from mmdet3d.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from ..utils import points_as_float32
+
 
 @MODELS.register_module()
 class EPCLEncoder(BaseModule):
@@ -45,13 +47,15 @@ class EPCLEncoder(BaseModule):
         """Encode points.
 
         Args:
-            points: (B, N, 3 + C) coordinates first, then extra channels.
+            points: (B, N, 3 + C) coordinates first, then extra channels; any floating
+                dtype (computed in float32).
 
         Returns:
             dict with everything the tokenizer returned (``centers`` (B, M, 3),
             ``tokens`` (B, M, D), ``pos_embed``, ...) plus ``cls_feat`` (B, D) and
             ``patch_feats`` (B, M, D), the CLIP outputs.
         """
+        points = points_as_float32(points)  # float16 / float64 -> float32 (B, N, 3 + C)
         out = dict(self.tokenizer(points))
         task = (self.task_token(points.shape[0])
                 if self.task_token is not None else None)  # (B, T, D) or None

@@ -10,6 +10,8 @@ from mmengine.model import BaseModel
 from mmengine.structures import LabelData
 from torch import nn
 
+from ..utils import stack_points
+
 DEFAULT_TEMPLATES = ('a point cloud of a {}.', 'a 3D model of a {}.')
 
 
@@ -179,7 +181,8 @@ class EPCLClassifier(BaseModel):
     def forward(self, inputs: dict, data_samples: Optional[List] = None,
                 mode: str = 'tensor'):
         """mmengine entry: 'loss' -> dict, 'predict' -> data samples, 'tensor' -> logits."""
-        points = inputs['points']  # (B, N, 3+C)
+        # a (B, N, 3+C) batch or B equal (N, 3+C) clouds, any float dtype -> float32
+        points = stack_points(inputs['points'], 'EPCLPointSample(num_points=...)')
         if mode == 'loss':
             return self.loss(points, data_samples)
         if mode == 'predict':
@@ -213,7 +216,12 @@ class EPCLClassifier(BaseModel):
         return 0.5 * (self.head(feats['global_feat']).softmax(-1) + text)
 
     def predict(self, points: torch.Tensor, data_samples: Optional[List] = None) -> List:
-        """Set ``pred_label`` (label (1,), score (C,)) on each data sample."""
+        """Set ``pred_label`` (label (1,), score (C,)) on each data sample.
+
+        Args:
+            points: (B, N, 3+C), or a list of B equal (N, 3+C) clouds.
+        """
+        points = stack_points(points, 'EPCLPointSample(num_points=...)')  # (B, N, 3+C)
         scores = self._predict_logits(self.extract_feat(points))  # (B, C)
         return self._attach(scores, points, data_samples)
 

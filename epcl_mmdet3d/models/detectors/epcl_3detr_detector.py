@@ -1,6 +1,7 @@
 """EPCL detector: frozen-CLIP point encoder + 3DETR-style box decoder."""
 from typing import Dict, List, Optional, Tuple
 
+import torch
 from mmdet3d.models.detectors import Base3DDetector
 from mmdet3d.registry import MODELS
 from torch import Tensor
@@ -48,8 +49,32 @@ class EPCL3DETRDetector(Base3DDetector):
         xyz = points[..., :3]
         return enc['centers'], enc['patch_feats'], xyz.amin(1), xyz.amax(1)
 
+    def check_ground_truth(self, batch_data_samples: List) -> None:
+        """Refuse labels outside [0, num_classes) and non-finite boxes, naming the scene.
+
+        Checked here, where ground truth enters the model: the head reads label
+        ``num_classes`` as its "no object" class and a larger one as an index error.
+        """
+        num_classes = self.bbox_head.num_classes
+        for sample in batch_data_samples:
+            gt = sample.gt_instances_3d
+            scene = sample.metainfo.get('lidar_path', sample.metainfo.get('sample_idx', '?'))
+            labels = gt.labels_3d
+            bad = (labels < 0) | (labels >= num_classes)
+            if bool(bad.any()):
+                raise ValueError(
+                    f'scene {scene}: ground-truth label {int(labels[bad][0])} is outside '
+                    f'[0, {num_classes}) (num_classes={num_classes}); fix the info file, or '
+                    "the dataset's metainfo classes and the head's num_classes")
+            boxes = gt.bboxes_3d.tensor  # (K, 6 or 7)
+            if not bool(torch.isfinite(boxes).all()):
+                row = int((~torch.isfinite(boxes)).any(-1).nonzero()[0])
+                raise ValueError(f'scene {scene}: ground-truth box {row} has NaN or Inf '
+                                 f'values {boxes[row].tolist()}; fix or drop it in the info file')
+
     def loss(self, batch_inputs_dict: Dict, batch_data_samples: List) -> Dict[str, Tensor]:
         """Losses of every decoder layer (see ``EPCL3DETRHead.loss``)."""
+        self.check_ground_truth(batch_data_samples)
         centers, feats, lo, hi = self.extract_feat(batch_inputs_dict)
         return self.bbox_head.loss(centers, feats, lo, hi, batch_data_samples)
 

@@ -2,6 +2,8 @@
 from mmdet3d.models.segmentors import EncoderDecoder3D
 from mmdet3d.registry import MODELS
 
+from ..utils import points_as_list
+
 
 @MODELS.register_module()
 class EPCLEncoderDecoder3D(EncoderDecoder3D):
@@ -28,3 +30,18 @@ class EPCLEncoderDecoder3D(EncoderDecoder3D):
                     f'decode_head.{key}={given} does not match the backbone, which gives '
                     f'{value}; drop {key} from the decode_head config (it is derived)')
         super()._init_decode_head(decode_head)
+
+    @staticmethod
+    def _checked(batch_inputs_dict: dict) -> dict:
+        """``points`` as B float32 (N, C) tensors (a (B, N, C) batch is split; a lone
+        (N, C) tensor or integer points are refused), as mmdet3d's methods expect."""
+        return dict(batch_inputs_dict, points=points_as_list(batch_inputs_dict['points']))
+
+    def loss(self, batch_inputs_dict: dict, batch_data_samples):
+        return super().loss(self._checked(batch_inputs_dict), batch_data_samples)
+
+    def predict(self, batch_inputs_dict: dict, batch_data_samples, rescale: bool = True):
+        return super().predict(self._checked(batch_inputs_dict), batch_data_samples, rescale)
+
+    def _forward(self, batch_inputs_dict: dict, batch_data_samples=None):
+        return super()._forward(self._checked(batch_inputs_dict), batch_data_samples)
