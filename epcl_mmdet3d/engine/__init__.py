@@ -1,8 +1,13 @@
 """Training machinery: checkpoint loading and saving, hooks, runner, optimizer constructor."""
 from .checkpoint_loading import allow_mmengine_checkpoints
 from .fileio import EPCLAtomicLocalBackend
-from .hooks import (EPCLCheckpointHook, EPCLClassNamesHook, EPCLFrozenWeightsCheckHook,
-                    EPCLRandomStateHook, EPCLVisualizationHook)
+from .hooks import (
+                    EPCLCheckpointHook,
+                    EPCLClassNamesHook,
+                    EPCLFrozenWeightsCheckHook,
+                    EPCLRandomStateHook,
+                    EPCLVisualizationHook,
+)
 from .optimizers import EPCLOptimWrapperConstructor
 from .runner import EPCLRunner
 
