@@ -1,6 +1,8 @@
 """Training machinery: checkpoint loading, hooks and the optimizer wrapper constructor."""
 from .checkpoint_loading import allow_mmengine_checkpoints
+from .cpu_distributed import prepare_cpu_distributed
 from .hooks import EPCLClassNamesHook
 from .optimizers import EPCLOptimWrapperConstructor
 
-__all__ = ['EPCLClassNamesHook', 'EPCLOptimWrapperConstructor', 'allow_mmengine_checkpoints']
+__all__ = ['EPCLClassNamesHook', 'EPCLOptimWrapperConstructor', 'allow_mmengine_checkpoints',
+           'prepare_cpu_distributed']
