@@ -24,7 +24,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train an EPCL / mmdet3d model')
     parser.add_argument('config', help='config file')
     parser.add_argument('--amp', action='store_true',
-                        help='mixed precision training (AmpOptimWrapper)')
+                        help='mixed precision training (AmpOptimWrapper; on CPU bfloat16 '
+                        'autocast through EPCLAmpOptimWrapper)')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by the real batch size')
     parser.add_argument('--sync_bn', choices=['none', 'torch', 'mmcv'], default='none',
@@ -67,7 +68,8 @@ def build_cfg(args):
         elif optim_wrapper != 'OptimWrapper':
             raise ValueError(f'--amp needs an OptimWrapper config, got {optim_wrapper}')
         else:
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            # mmengine's AmpOptimWrapper, also on CPU (bfloat16 autocast, no loss scale)
+            cfg.optim_wrapper.type = 'EPCLAmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     if args.auto_scale_lr:
         if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:

@@ -2,7 +2,7 @@
 from .checkpoint_loading import allow_mmengine_checkpoints
 from .cpu_distributed import prepare_cpu_distributed
 from .hooks import EPCLClassNamesHook
-from .optimizers import EPCLOptimWrapperConstructor
+from .optimizers import EPCLAmpOptimWrapper, EPCLOptimWrapperConstructor
 
-__all__ = ['EPCLClassNamesHook', 'EPCLOptimWrapperConstructor', 'allow_mmengine_checkpoints',
-           'prepare_cpu_distributed']
+__all__ = ['EPCLAmpOptimWrapper', 'EPCLClassNamesHook', 'EPCLOptimWrapperConstructor',
+           'allow_mmengine_checkpoints', 'prepare_cpu_distributed']
