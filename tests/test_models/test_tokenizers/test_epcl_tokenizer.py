@@ -52,7 +52,7 @@ def test_set_abstraction_encoder():
     out = tok(points)
     assert out['tokens'].shape == (2, 16, 32)
     out['tokens'].sum().backward()
-    for name, p in tok.named_parameters():
+    for name, p in tok.encoder.named_parameters():
         assert p.grad is not None, name
     # a group's token depends on its own points only, whatever their order
     groups = tok.grouper(points[..., :3], points[..., 3:])['groups']  # (B, M, K, 6)
