@@ -28,7 +28,6 @@ def test_cpu_amp_wrapper_autocasts_to_bf16_without_loss_scale():
                             dtype='float16')
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason='the CPU path of --amp')
 def test_train_amp_on_cpu(load_tool, tmp_path, tiny_clip_checkpoint):
     root = str(tmp_path / 'syn')
