@@ -32,6 +32,7 @@ test-quick: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_backbone.py
 	$(PY) benchmarks/bench_sampling.py
+	$(PY) benchmarks/bench_train_step.py --json work_dirs/bench_train_step.json
 
 clean:
 	rm -rf work_dirs .pytest_cache

@@ -14,6 +14,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import epcl_mmdet3d  # noqa: F401  (registers the modules, allow-lists checkpoints)
+from epcl_mmdet3d.engine import prepare_cpu_distributed
 from epcl_mmdet3d.utils import resolve_config
 
 
@@ -69,6 +70,7 @@ def build_cfg(args):
 
 def main(argv=None):
     cfg = build_cfg(parse_args(argv))
+    prepare_cpu_distributed(cfg)  # --launcher pytorch without CUDA: gloo
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.test()
 

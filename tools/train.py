@@ -19,6 +19,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import epcl_mmdet3d  # noqa: F401  (registers the modules, allow-lists checkpoints)
+from epcl_mmdet3d.engine import prepare_cpu_distributed
 from epcl_mmdet3d.utils import resolve_config
 
 
@@ -26,7 +27,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train an EPCL / mmdet3d model')
     parser.add_argument('config', help='config file')
     parser.add_argument('--amp', action='store_true',
-                        help='mixed precision training (AmpOptimWrapper)')
+                        help='mixed precision training (AmpOptimWrapper; on CPU bfloat16 '
+                        'autocast through EPCLAmpOptimWrapper)')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by the real batch size')
     parser.add_argument('--sync_bn', choices=['none', 'torch', 'mmcv'], default='none',
@@ -69,7 +71,8 @@ def build_cfg(args):
         elif optim_wrapper != 'OptimWrapper':
             raise ValueError(f'--amp needs an OptimWrapper config, got {optim_wrapper}')
         else:
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            # mmengine's AmpOptimWrapper, also on CPU (bfloat16 autocast, no loss scale)
+            cfg.optim_wrapper.type = 'EPCLAmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     if args.auto_scale_lr:
         if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:
@@ -89,6 +92,7 @@ def build_cfg(args):
 
 def main(argv=None):
     cfg = build_cfg(parse_args(argv))
+    prepare_cpu_distributed(cfg)  # --launcher pytorch without CUDA: gloo
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
 

@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from epcl_mmdet3d.ops import gather_points, knn_query, knn_query_reference
+from epcl_mmdet3d.ops import knn as knn_module
 
 
 def test_hand_checked():
@@ -69,3 +70,41 @@ def test_cuda_matches_cpu():
     d_gpu, i_gpu = knn_query(query.cuda(), xyz.cuda(), 16)
     assert torch.allclose(d_cpu, d_gpu.cpu(), atol=1e-6)
     assert (i_cpu == i_gpu.cpu()).float().mean() > 0.999  # ties may order differently
+
+
+def _scan_order(query, xyz, k):
+    exact = (query.unsqueeze(2) - xyz.unsqueeze(1)).square().sum(-1)  # (B, M, N)
+    ref_d, ref_i = exact.sort(dim=-1, stable=True)
+    return ref_d[..., :k], ref_i[..., :k]
+
+
+@pytest.mark.parametrize('kind', ['uniform', 'grid', 'duplicates'])
+def test_kdtree_path_matches_scan_with_ties(kind):
+    """Above KDTREE_MIN_WORK the CPU path uses a k-d tree: same neighbours, same tie
+    rule (lower index first), also on grids and duplicated points full of ties."""
+    gen = torch.Generator().manual_seed(3)
+    if kind == 'uniform':
+        xyz = torch.rand(2, 3000, 3, generator=gen) * 5
+    elif kind == 'grid':  # integer coordinates: many equal distances
+        xyz = torch.randint(0, 6, (2, 3000, 3), generator=gen).float()
+    else:  # every point twice, as PointSample(replace=True) pads a cloud
+        xyz = torch.rand(2, 1500, 3, generator=gen).repeat_interleave(2, dim=1)
+    query = xyz[:, :400] + (0.5 if kind == 'grid' else 0.0)
+    assert query.shape[1] * xyz.shape[1] >= knn_module.KDTREE_MIN_WORK
+    for k in (1, 12, 40):
+        dist2, idx = knn_query(query, xyz, k)
+        ref_d, ref_i = _scan_order(query, xyz, k)
+        assert torch.equal(idx, ref_i)
+        assert torch.equal(dist2, ref_d)
+        scan = knn_module._knn_cpu_kernel(query.numpy(), xyz.numpy(), k)
+        assert (knn_module._knn_kdtree(query.numpy(), xyz.numpy(), k) == scan).all()
+
+
+def test_kdtree_ties_beyond_candidates_fall_back_to_scan():
+    """50 copies of one point: the tree's K + extra candidates cannot settle the tie,
+    the scan must (the lowest indices win)."""
+    xyz = torch.cat([torch.ones(1, 10, 3) * 9, torch.zeros(1, 50, 3),
+                     torch.rand(1, 940, 3) + 2], dim=1)
+    query = torch.zeros(1, 300, 3)
+    idx = knn_module._knn_kdtree(query.numpy(), xyz.numpy(), 5)
+    assert (idx == list(range(10, 15))).all()

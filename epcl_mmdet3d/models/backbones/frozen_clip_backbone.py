@@ -1,4 +1,6 @@
 """A frozen open_clip image transformer that reads point tokens instead of patches."""
+from contextlib import nullcontext
+from functools import partial
 from typing import List, Optional, Sequence
 
 import torch
@@ -6,6 +8,7 @@ import torch.nn.functional as F
 from mmdet3d.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
+from torch.utils.checkpoint import checkpoint
 
 from .clip_loading import build_open_clip, clip_weights_sha256
 from .frozen_clip_state import FrozenCLIPStateMixin, slim_state_dict_hook
@@ -80,12 +83,18 @@ class FrozenCLIPBackbone(FrozenCLIPStateMixin, BaseModule):
         with_text: keep CLIP's text tower (for ``encode_text``); it is always frozen,
             also when the image tower is not.
         frozen_dtype: dtype the frozen weights are stored in ('float32' or
-            'bfloat16'); inputs and outputs stay float32.
+            'bfloat16'); inputs and outputs stay float32. A tower stored in a
+            reduced dtype runs in it also under autocast (``--amp``), which would
+            otherwise re-cast every frozen weight on every call: autocast caches
+            casts only of weights that require grad.
         attn_impl: 'sdpa' (fused scaled-dot-product attention on the same weights)
             or 'native' (open_clip's own blocks).
         slim_state_dict: leave the frozen towers out of ``state_dict()`` (and so out of
             every checkpoint) and store their identity instead (``clip_identity``);
             loading checks it and keeps the weights built from the config.
+        with_cp: activation checkpointing per block: keep only each block's input
+            and recompute its activations in the backward pass (the input-gradient
+            backward of a frozen block still needs them). Less memory, more time.
         init_cfg: unused for the tower; kept for the BaseModule interface.
     """
 
@@ -100,6 +109,7 @@ class FrozenCLIPBackbone(FrozenCLIPStateMixin, BaseModule):
                  activation: Optional[str] = None,
                  seed: int = 0,
                  slim_state_dict: bool = True,
+                 with_cp: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if frozen_dtype not in _DTYPES:
@@ -113,6 +123,7 @@ class FrozenCLIPBackbone(FrozenCLIPStateMixin, BaseModule):
         self.pretrained = pretrained
         self.frozen = frozen
         self.attn_impl = attn_impl
+        self.with_cp = with_cp
         self.weight_dtype = _DTYPES[frozen_dtype]
 
         self.slim_state_dict = slim_state_dict
@@ -201,29 +212,41 @@ class FrozenCLIPBackbone(FrozenCLIPStateMixin, BaseModule):
         cls = cls.view(1, 1, -1).expand(batch_size, 1, -1)  # (B, 1, D)
         x = torch.cat([cls, tokens + pos_embed], dim=1)  # (B, 1 + M, D)
         x = self.embed_dropout(x)
-        x = visual.ln_pre(x.to(self.weight_dtype))
-        if task_tokens is not None:
-            if task_tokens.dim() != 3 or task_tokens.shape[0] != batch_size:
-                raise ValueError(f'task_tokens must be ({batch_size}, T, {self.embed_dims}), '
-                                 f'got {tuple(task_tokens.shape)}')
-            x = torch.cat([x, task_tokens.to(self.weight_dtype)], dim=1)  # (B, 1+M+T, D)
-        x = self.run_blocks(x)
+        if task_tokens is not None and (task_tokens.dim() != 3
+                                        or task_tokens.shape[0] != batch_size):
+            raise ValueError(f'task_tokens must be ({batch_size}, T, {self.embed_dims}), '
+                             f'got {tuple(task_tokens.shape)}')
+        with self._stored_dtype(x):
+            x = visual.ln_pre(x.to(self.weight_dtype))
+            if task_tokens is not None:
+                x = torch.cat([x, task_tokens.to(self.weight_dtype)],
+                              dim=1)  # (B, 1+M+T, D)
+            x = self.run_blocks(x)
         return x[:, :1 + num_tokens].float()  # drop task-token outputs, (B, 1 + M, D)
+
+    def _stored_dtype(self, x: Tensor):
+        """Autocast off for a frozen tower stored in a reduced dtype: it runs as stored
+        (no per-call weight casts, the same numbers with and without AMP)."""
+        if self.frozen and self.weight_dtype != torch.float32:
+            return torch.autocast(x.device.type, enabled=False)
+        return nullcontext()
 
     def run_blocks(self, x: Tensor) -> Tensor:
         """The transformer blocks, batch-first: (B, L, D) -> (B, L, D)."""
         for block, fused in zip(self.visual.transformer.resblocks, self._fused):
-            if fused:
-                x = _sdpa_block_forward(block, x)
+            run = partial(_sdpa_block_forward, block) if fused else block
+            if self.with_cp and torch.is_grad_enabled() and x.requires_grad:
+                x = checkpoint(run, x, use_reentrant=False)
             else:
-                x = block(x)
+                x = run(x)
         return x
 
     def project(self, x: Tensor) -> Tensor:
         """CLIP's ``ln_post`` and visual projection: (..., D) -> (..., E)."""
-        x = self.visual.ln_post(x.to(self.weight_dtype))
-        if getattr(self.visual, 'proj', None) is not None:
-            x = x @ self.visual.proj
+        with self._stored_dtype(x):
+            x = self.visual.ln_post(x.to(self.weight_dtype))
+            if getattr(self.visual, 'proj', None) is not None:
+                x = x @ self.visual.proj
         return x.float()
 
     @torch.no_grad()

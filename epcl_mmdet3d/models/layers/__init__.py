@@ -5,8 +5,9 @@ from .epcl_task_token import EPCLTaskToken
 from .epcl_transformer_decoder import EPCLTransformerDecoder
 from .mini_pointnet import MiniPointNet
 from .point_grouper import PointGrouper
+from .set_abstraction_mlp import SetAbstractionMLP
 
 __all__ = [
     'EPCLDecoderLayer', 'EPCLFourierPosEncoding', 'EPCLTaskToken', 'EPCLTransformerDecoder',
-    'MiniPointNet', 'PointGrouper'
+    'MiniPointNet', 'PointGrouper', 'SetAbstractionMLP'
 ]

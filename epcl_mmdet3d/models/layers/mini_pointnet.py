@@ -1,7 +1,7 @@
 """A mini-PointNet that turns each point group into one feature vector."""
 from typing import Sequence
 
-import torch
+import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 from torch import Tensor, nn
 
@@ -20,8 +20,11 @@ class _PointMLP(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         shape = x.shape
         x = self.fc1(x.reshape(-1, shape[-1]))  # (L, hidden), L = prod(shape[:-1])
-        x = self.act(self.norm(x))
-        return self.fc2(x).reshape(*shape[:-1], -1)  # (..., out)
+        return self.tail(x).reshape(*shape[:-1], -1)  # (..., out)
+
+    def tail(self, x: Tensor) -> Tensor:
+        """Everything after ``fc1``: (L, hidden) -> (L, out)."""
+        return self.fc2(self.act(self.norm(x)))
 
 
 class MiniPointNet(nn.Module):
@@ -59,7 +62,17 @@ class MiniPointNet(nn.Module):
             raise ValueError(f'MiniPointNet expects {self.in_channels} channels per '
                              f'point, got {groups.shape[-1]}')
         x = self.first(groups)  # (B, M, K, C1)
+        batch_size, num_groups, group_size, first_out = x.shape
         pooled = x.max(dim=2, keepdim=True).values  # (B, M, 1, C1)
-        x = torch.cat([pooled.expand_as(x), x], dim=-1)  # (B, M, K, 2*C1)
-        x = self.second(x)  # (B, M, K, C_out)
-        return x.max(dim=2).values  # (B, M, C_out)
+        # The second MLP's first layer reads [pooled ; x] (2 * C1 channels per point).
+        # Its weight splits as W = [W_p | W_x], so W [p ; x] = W_x x + W_p p: the pooled
+        # half is one row per group, computed M times instead of M * K times, and the
+        # (B, M, K, 2 * C1) concatenation is never built. Same parameters and maths as
+        # the concatenation (rounding aside); at detection scale (K = 64) this removes
+        # a fifth of the tokenizer's multiply-adds.
+        fc1 = self.second.fc1
+        h = F.linear(x, fc1.weight[:, first_out:])  # (B, M, K, H)
+        h += F.linear(pooled, fc1.weight[:, :first_out], fc1.bias)  # + (B, M, 1, H)
+        h = self.second.tail(h.reshape(-1, h.shape[-1]))  # (B*M*K, C_out)
+        h = h.reshape(batch_size, num_groups, group_size, -1)  # (B, M, K, C_out)
+        return h.max(dim=2).values  # (B, M, C_out)

@@ -5,7 +5,7 @@ from mmdet3d.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from ..layers import MiniPointNet, PointGrouper
+from ..layers import MiniPointNet, PointGrouper, SetAbstractionMLP
 
 
 @MODELS.register_module()
@@ -22,6 +22,10 @@ class EPCLTokenizer(BaseModule):
         in_channels: channels per input point, xyz included (3, or 6 with colour).
         embed_dims: D, the token width; injected from the CLIP model by EPCLEncoder.
         hidden_channels: widths inside the mini-PointNet's first MLP.
+        encoder: the group encoder: ``'mini_pointnet'`` (the paper's, default) or
+            ``'set_abstraction'``, a lighter one with 3DETR's pre-encoder widths
+            (:class:`SetAbstractionMLP`, about 14x fewer multiply-adds per point).
+        sa_channels: per-point MLP widths of the ``'set_abstraction'`` encoder.
         pos_hidden: hidden width of the positional MLP.
         norm_cfg: norm layer of the mini-PointNet.
         init_cfg: mmengine init config.
@@ -35,6 +39,8 @@ class EPCLTokenizer(BaseModule):
                  hidden_channels: Sequence[int] = (128, 256),
                  pos_hidden: int = 128,
                  norm_cfg: dict = dict(type='BN1d'),
+                 encoder: str = 'mini_pointnet',
+                 sa_channels: Sequence[int] = (64, 128, 256),
                  init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
         if in_channels < 3:
@@ -44,7 +50,13 @@ class EPCLTokenizer(BaseModule):
         self.in_channels = in_channels
         self.embed_dims = embed_dims
         self.grouper = PointGrouper(num_tokens, num_neighbors)
-        self.encoder = MiniPointNet(in_channels, embed_dims, hidden_channels, norm_cfg)
+        if encoder == 'mini_pointnet':
+            self.encoder = MiniPointNet(in_channels, embed_dims, hidden_channels, norm_cfg)
+        elif encoder == 'set_abstraction':
+            self.encoder = SetAbstractionMLP(in_channels, embed_dims, sa_channels, norm_cfg)
+        else:
+            raise ValueError(f"encoder must be 'mini_pointnet' or 'set_abstraction', "
+                             f'got {encoder!r}')
         self.pos_embed = nn.Sequential(
             nn.Linear(3, pos_hidden), nn.GELU(), nn.Linear(pos_hidden, embed_dims))
 

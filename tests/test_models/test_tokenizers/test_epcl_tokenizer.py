@@ -41,3 +41,23 @@ def test_nan_points():
     points[0, 7] = float('nan')
     with pytest.raises(ValueError, match='NaN or Inf'):
         build()(points)
+
+
+def test_set_abstraction_encoder():
+    """The light option: 3DETR's 64-128-256 per-point MLP, max-pool, projection."""
+    tok = build(in_channels=6, encoder='set_abstraction', sa_channels=(8, 16, 24))
+    widths = [m.out_features for m in tok.encoder.mlp if isinstance(m, torch.nn.Linear)]
+    assert widths == [8, 16, 24] and tok.encoder.proj.out_features == 32
+    points = torch.rand(2, 100, 6)
+    out = tok(points)
+    assert out['tokens'].shape == (2, 16, 32)
+    out['tokens'].sum().backward()
+    for name, p in tok.encoder.named_parameters():
+        assert p.grad is not None, name
+    # a group's token depends on its own points only, whatever their order
+    groups = tok.grouper(points[..., :3], points[..., 3:])['groups']  # (B, M, K, 6)
+    tok.eval()
+    shuffled = groups[:, :, torch.randperm(groups.shape[2])]
+    assert torch.allclose(tok.encoder(groups), tok.encoder(shuffled), atol=1e-6)
+    with pytest.raises(ValueError, match="'mini_pointnet' or 'set_abstraction'"):
+        build(encoder='pointnet')

@@ -1,0 +1,351 @@
+"""Full training steps of the three task settings, frozen vs unfrozen CLIP, with a profile.
+
+    python benchmarks/bench_train_step.py [--scale S] [--steps 3] [--json FILE]
+        [--settings cls det seg] [--extra-variants frozen-bf16 frozen-cp light-tokenizer]
+
+Each setting is the real config (configs/epcl_modelnet40_cls.py, epcl_scannet_det.py,
+epcl_s3dis_seg.py) with ViT-B-16 random weights; ``--scale`` multiplies the batch size
+and every point count (input points, token centres, hierarchy levels) by S, rounded
+(the group size K stays). A step is what mmengine's ``train_step`` does with the data
+already on the device: forward with loss, backward, optimizer step (the config's
+optimizer, gradient clipping and constructor), zero_grad. Every variant runs in its
+own process so that its peak memory (RSS high-water mark on CPU,
+``max_memory_allocated`` on CUDA) is its own.
+
+Per setting it reports: median step time and peak memory frozen vs unfrozen and their
+ratios; the frozen tower's achieved FLOP/s (forward + input-gradient backward, from the
+step's own timings) against a plain matmul of the same dtype and size timed in the same
+process; the share of grouping (FPS + kNN + gathers) in a step; the slim state_dict's size against
+the full one (frozen CLIP included); and a per-part profile.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import resource
+import subprocess
+import sys
+import time
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+CONFIGS = dict(cls='configs/epcl_modelnet40_cls.py', det='configs/epcl_scannet_det.py',
+               seg='configs/epcl_s3dis_seg.py')
+# points per sample and batch size of each config's training set-up
+FULL = dict(cls=dict(points=1024, batch=32), det=dict(points=40000, batch=8),
+            seg=dict(points=4096, batch=8))
+PARTS = ('grouping', 'tokenizer_fwd', 'task_token_fwd', 'tower_fwd', 'head_loss_fwd',
+         'head_loss_bwd', 'tower_bwd', 'tokenizer_bwd', 'optimizer')
+
+
+
+def _state_bytes(state: dict) -> int:
+    """Bytes of the tensors of a state dict (non-tensor entries, e.g. identities, add ~0)."""
+    return sum(t.numel() * t.element_size() for t in state.values()
+               if hasattr(t, 'element_size'))
+
+def _rss_bytes() -> int:
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+
+
+# ---------------------------------------------------------------- worker process
+def _build(setting, variant, scale):
+    from mmdet3d.registry import MODELS
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmdet3d')
+    cfg = Config.fromfile(osp.join(ROOT, CONFIGS[setting]))
+    model_cfg = cfg.model
+    backbone = model_cfg.get('backbone') or model_cfg.get('encoder')
+    clip = backbone.clip
+    clip.pretrained = None  # ViT-B-16 with random weights: nothing is downloaded
+    if variant == 'unfrozen':
+        clip.frozen = False
+    elif variant == 'frozen-bf16':
+        clip.frozen_dtype = 'bfloat16'
+    elif variant == 'frozen-cp':
+        clip.with_cp = True
+    elif variant == 'light-tokenizer':
+        backbone.tokenizer.encoder = 'set_abstraction'
+    tok = backbone.tokenizer
+    points = max(64, round(FULL[setting]['points'] * scale))
+    batch = max(1, round(FULL[setting]['batch'] * scale))
+    if 'num_tokens' in tok:
+        tok.num_tokens = max(8, round(tok.num_tokens * scale))
+        tok.num_neighbors = min(tok.num_neighbors, points)
+    else:  # hierarchical: every level shrinks
+        tok.num_points = tuple(max(8, round(n * scale)) for n in tok.num_points)
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    return cfg, model, batch, points, tok
+
+
+def _batch(setting, model, batch, points, in_channels, device):
+    import torch
+    from mmdet3d.structures import DepthInstance3DBoxes, Det3DDataSample, PointData
+    from mmengine.structures import InstanceData, LabelData
+    gen = torch.Generator().manual_seed(0)
+    samples, clouds = [], []
+    for _ in range(batch):
+        xyz = torch.rand(points, 3, generator=gen) * torch.tensor([6.0, 6.0, 2.5])
+        extra = torch.rand(points, in_channels - 3, generator=gen)
+        clouds.append(torch.cat([xyz, extra], dim=1))  # (N, C)
+        sample = Det3DDataSample()
+        if setting == 'cls':
+            sample.gt_label = LabelData(label=torch.randint(40, (1,), generator=gen))
+        elif setting == 'det':
+            gt = InstanceData()
+            boxes = torch.cat([torch.rand(6, 3, generator=gen) * 4 + 1,
+                               torch.rand(6, 3, generator=gen) + 0.3], dim=1)  # (G, 6)
+            gt.bboxes_3d = DepthInstance3DBoxes(boxes, box_dim=6, with_yaw=False,
+                                                origin=(0.5, 0.5, 0.5))
+            gt.labels_3d = torch.randint(18, (6,), generator=gen)
+            sample.gt_instances_3d = gt
+            sample.set_metainfo(dict(box_type_3d=DepthInstance3DBoxes))
+        else:
+            sample.gt_pts_seg = PointData(
+                pts_semantic_mask=torch.randint(13, (points,), generator=gen))
+        samples.append(sample)
+    data = model.data_preprocessor(dict(inputs=dict(points=clouds), data_samples=samples),
+                                   True)
+    return data
+
+
+class _Timer:
+    """Wall-clock marks set by module and tensor hooks during one step."""
+
+    def __init__(self, sync):
+        self.sync = sync
+        self.marks = {}
+        self.acc = {}
+
+    def now(self):
+        self.sync()
+        return time.perf_counter()
+
+    def mark(self, name):
+        self.marks[name] = self.now()
+
+    def add(self, name, seconds):
+        self.acc[name] = self.acc.get(name, 0.0) + seconds
+
+
+def _instrument(model, timer):
+    """Forward hooks on the tokenizer, its groupers, the task tokens and the tower;
+    gradient hooks on the tower's output and the tokens (where the backward passes)."""
+    from epcl_mmdet3d.models.layers import PointGrouper
+    backbone = getattr(model, 'backbone', None) or getattr(model, 'encoder')
+    starts = {}
+
+    def pre(name):
+        def hook(module, args):
+            starts[name] = timer.now()
+        return hook
+
+    def post(name, grad_mark=None, key=None):
+        def hook(module, args, out):
+            timer.add(name, timer.now() - starts[name])
+            if grad_mark is not None and module.training:
+                tensor = out[key] if key is not None else out
+                if tensor.requires_grad:
+                    tensor.register_hook(lambda g: timer.mark(grad_mark))
+        return hook
+
+    backbone.tokenizer.register_forward_pre_hook(pre('tokenizer_fwd'))
+    backbone.tokenizer.register_forward_hook(post('tokenizer_fwd', 'tokens_grad', 'tokens'))
+    for module in backbone.tokenizer.modules():
+        if isinstance(module, PointGrouper):
+            module.register_forward_pre_hook(pre('grouping'))
+            module.register_forward_hook(post('grouping'))
+    if backbone.task_token is not None:
+        backbone.task_token.register_forward_pre_hook(pre('task_token_fwd'))
+        backbone.task_token.register_forward_hook(post('task_token_fwd'))
+    backbone.clip.register_forward_pre_hook(pre('tower_fwd'))
+    backbone.clip.register_forward_hook(post('tower_fwd', 'tower_out_grad'))
+    return backbone
+
+
+def _tower_flops(clip, batch, length):
+    """Multiply-add FLOPs (x2) of the frozen tower's forward + input-gradient backward."""
+    blocks = clip.visual.transformer.resblocks
+    width = clip.embed_dims
+    hidden = blocks[0].mlp.c_fc.out_features
+    linear = 2 * length * (4 * width * width + 2 * width * hidden)  # qkv, out, mlp
+    attention = 2 * 2 * length * length * width  # q k^T and attn v
+    # backward for the input only: the same linear FLOPs again (no weight gradients),
+    # twice the attention matmuls (gradients of q, k, v and of the scores)
+    return batch * len(blocks) * (2 * linear + 3 * attention)
+
+
+def _matmul_flops_per_s(rows, width, hidden, dtype, device, sync):
+    import torch
+    a = torch.randn(rows, width, dtype=dtype, device=device)
+    b = torch.randn(width, hidden, dtype=dtype, device=device)
+    times = []
+    for _ in range(4):
+        sync()
+        start = time.perf_counter()
+        a @ b
+        sync()
+        times.append(time.perf_counter() - start)
+    return 2 * rows * width * hidden / sorted(times)[1]
+
+
+def worker(args):
+    import torch
+    from mmengine.optim import build_optim_wrapper
+
+    import epcl_mmdet3d  # noqa: F401
+    cuda = torch.cuda.is_available()
+    device = 'cuda' if cuda else 'cpu'
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    base_rss = _rss_bytes()
+    torch.manual_seed(0)
+    cfg, model, batch, points, tok = _build(args.worker, args.variant, args.scale)
+    model.to(device)
+    model.train()
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    data = _batch(args.worker, model, batch, points, tok.in_channels, device)
+    timer = _Timer(sync)
+    backbone = _instrument(model, timer)
+    clip = backbone.clip
+    steps = []
+    for i in range(args.steps + 1):  # the first step warms up
+        timer.marks.clear()
+        timer.acc.clear()
+        start = timer.now()
+        with optim_wrapper.optim_context(model):
+            losses = model(**data, mode='loss')
+        loss, _ = model.parse_losses(losses)
+        fwd_end = timer.now()
+        optim_wrapper.backward(loss)
+        bwd_end = timer.now()
+        optim_wrapper.step()
+        optim_wrapper.zero_grad()
+        end = timer.now()
+        acc = dict(timer.acc)
+        parts = dict(
+            grouping=acc.get('grouping', 0.0),
+            tokenizer_fwd=acc['tokenizer_fwd'] - acc.get('grouping', 0.0),
+            task_token_fwd=acc.get('task_token_fwd', 0.0), tower_fwd=acc['tower_fwd'],
+            head_loss_fwd=(fwd_end - start) - acc['tokenizer_fwd']
+            - acc.get('task_token_fwd', 0.0) - acc['tower_fwd'],
+            head_loss_bwd=timer.marks['tower_out_grad'] - fwd_end,
+            tower_bwd=timer.marks['tokens_grad'] - timer.marks['tower_out_grad'],
+            tokenizer_bwd=bwd_end - timer.marks['tokens_grad'],
+            optimizer=end - bwd_end)
+        if i > 0:
+            steps.append((end - start, parts))
+    steps.sort(key=lambda s: s[0])
+    step_time, parts = steps[len(steps) // 2]
+    if cuda:
+        peak = torch.cuda.max_memory_allocated()
+        base = 0
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        base = base_rss
+    # the checkpointed model state: slim (what our checkpoints hold: no frozen CLIP, its
+    # identity instead) against full (the frozen towers included)
+    slim_bytes = _state_bytes(model.state_dict())
+    clip.slim_state_dict = False
+    full_bytes = _state_bytes(model.state_dict())
+    clip.slim_state_dict = True
+    num_tokens = (tok.num_tokens if 'num_tokens' in tok else tok.num_points[-1])
+    task = backbone.task_token.num_tokens if backbone.task_token is not None else 0
+    length = 1 + num_tokens + task
+    tower_time = parts['tower_fwd'] + parts['tower_bwd']
+    hidden = clip.visual.transformer.resblocks[0].mlp.c_fc.out_features
+    result = dict(
+        setting=args.worker, variant=args.variant, scale=args.scale, batch=batch,
+        points=points, tokens=num_tokens, length=length, device=device,
+        threads=torch.get_num_threads(), step_time=step_time, parts=parts,
+        peak_bytes=peak, base_bytes=base, full_state_bytes=full_bytes,
+        slim_state_bytes=slim_bytes,
+        tower_flops_per_s=_tower_flops(clip, batch, length) / tower_time,
+        matmul_flops_per_s=_matmul_flops_per_s(batch * length, clip.embed_dims, hidden,
+                                               clip.weight_dtype, device, sync))
+    with open(args.out, 'w') as f:
+        json.dump(result, f)
+
+
+# ---------------------------------------------------------------- driver
+def _run_variant(setting, variant, args, tmp):
+    out = osp.join(tmp, f'{setting}_{variant}.json')
+    cmd = [sys.executable, osp.abspath(__file__), '--worker', setting, '--variant', variant,
+           '--scale', str(args.scale), '--steps', str(args.steps), '--out', out]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [ROOT, os.environ.get('PYTHONPATH', '')]))
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f'{setting}/{variant} failed:\n{proc.stderr[-4000:]}')
+    with open(out) as f:
+        return json.load(f)
+
+
+def _summary(frozen, unfrozen):
+    def mem(r):
+        return r['peak_bytes'] - r['base_bytes']
+    return dict(
+        step_time_ratio=frozen['step_time'] / unfrozen['step_time'],
+        peak_mem_ratio=mem(frozen) / mem(unfrozen),
+        tower_matmul_efficiency=frozen['tower_flops_per_s'] / frozen['matmul_flops_per_s'],
+        sampling_share=frozen['parts']['grouping'] / frozen['step_time'],
+        slim_ckpt_ratio=frozen['slim_state_bytes'] / frozen['full_state_bytes'])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--scale', type=float, default=None,
+                        help='batch and point counts x S (default: 1 with CUDA, 0.125 on CPU)')
+    parser.add_argument('--steps', type=int, default=3, help='timed steps (after 1 warm-up)')
+    parser.add_argument('--settings', nargs='+', default=['cls', 'det', 'seg'],
+                        choices=sorted(CONFIGS))
+    parser.add_argument('--extra-variants', nargs='*', default=[],
+                        choices=['frozen-bf16', 'frozen-cp', 'light-tokenizer'])
+    parser.add_argument('--json', help='write the figures here')
+    parser.add_argument('--worker', choices=sorted(CONFIGS), help=argparse.SUPPRESS)
+    parser.add_argument('--variant', default='frozen', help=argparse.SUPPRESS)
+    parser.add_argument('--out', help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.scale is None:
+        import torch
+        args.scale = 1.0 if torch.cuda.is_available() else 0.125
+    if args.worker:
+        return worker(args)
+    import tempfile
+    results, summary = {}, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for setting in args.settings:
+            for variant in ['frozen', 'unfrozen'] + list(args.extra_variants):
+                results[setting, variant] = _run_variant(setting, variant, args, tmp)
+            summary[setting] = _summary(results[setting, 'frozen'],
+                                        results[setting, 'unfrozen'])
+    first = next(iter(results.values()))
+    print(f"scale {args.scale} ({first['device']}, {first['threads']} threads, "
+          f'{args.steps} timed steps, median)')
+    print(f'{"setting":8s}{"variant":16s}{"B":>3s}{"N":>7s}{"M":>6s}{"step s":>9s}'
+          f'{"peak GB":>9s}{"+model GB":>10s}')
+    for (setting, variant), r in results.items():
+        print(f"{setting:8s}{variant:16s}{r['batch']:3d}{r['points']:7d}{r['tokens']:6d}"
+              f"{r['step_time']:9.2f}{r['peak_bytes'] / 1e9:9.2f}"
+              f"{(r['peak_bytes'] - r['base_bytes']) / 1e9:10.2f}")
+    print('\nper-part profile, seconds of the median step:')
+    print(f'{"setting":8s}{"variant":16s}' + ''.join(f'{p[:13]:>14s}' for p in PARTS))
+    for (setting, variant), r in results.items():
+        print(f'{setting:8s}{variant:16s}' + ''.join(f"{r['parts'][p]:14.3f}" for p in PARTS))
+    print('\nsummary (targets: step_time_ratio <= 0.65, peak_mem_ratio <= 0.6, '
+          'tower_matmul_efficiency >= 0.5, sampling_share <= 0.1, slim_ckpt_ratio <= 0.1 '
+          'det / 0.03 cls):')
+    keys = list(next(iter(summary.values())))
+    print(f'{"setting":8s}' + ''.join(f'{k:>25s}' for k in keys))
+    for setting, s in summary.items():
+        print(f'{setting:8s}' + ''.join(f'{s[k]:25.3f}' for k in keys))
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(dict(summary, meta=dict(scale=args.scale, device=first['device'],
+                                              threads=first['threads'],
+                                              runs=list(results.values()))), f, indent=1)
+
+
+if __name__ == '__main__':
+    main()
