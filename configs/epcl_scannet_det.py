@@ -67,7 +67,8 @@ train_pipeline = [
     dict(type='Pack3DDetInputs', keys=['points', 'gt_bboxes_3d', 'gt_labels_3d'])
 ]
 test_pipeline = [
-    dict(type='EPCLLoadPointsFromFile', coord_type='DEPTH', shift_height=False,
+    # mmdet3d's own loader here: its inferencers (LidarDet3DInferencer) look it up by name
+    dict(type='LoadPointsFromFile', coord_type='DEPTH', shift_height=False,
          load_dim=6, use_dim=[0, 1, 2]),
     dict(type='GlobalAlignment', rotation_axis=2),
     dict(type='PointSample', num_points=num_points),

@@ -4,10 +4,10 @@ _base_ = ['./epcl_scannet_det.py']
 
 model = dict(backbone=dict(tokenizer=dict(in_channels=6)))  # xyz + rgb
 
-_load = dict(type='EPCLLoadPointsFromFile', coord_type='DEPTH', shift_height=False,
-             use_color=True, load_dim=6, use_dim=[0, 1, 2, 3, 4, 5])
+_load = dict(coord_type='DEPTH', shift_height=False, use_color=True, load_dim=6,
+             use_dim=[0, 1, 2, 3, 4, 5])
 train_pipeline = [
-    _load,
+    dict(type='EPCLLoadPointsFromFile', **_load),
     dict(type='LoadAnnotations3D', with_bbox_3d=True, with_label_3d=True,
          with_mask_3d=False, with_seg_3d=False),
     dict(type='GlobalAlignment', rotation_axis=2),
@@ -22,7 +22,7 @@ train_pipeline = [
     dict(type='Pack3DDetInputs', keys=['points', 'gt_bboxes_3d', 'gt_labels_3d'])
 ]
 test_pipeline = [
-    _load,
+    dict(type='LoadPointsFromFile', **_load),  # by name for mmdet3d's inferencers
     dict(type='GlobalAlignment', rotation_axis=2),
     dict(type='NormalizePointsColor', color_mean=None),
     dict(type='PointSample', num_points={{_base_.num_points}}),

@@ -72,8 +72,8 @@ def pipeline_point_dims(cfg) -> Tuple[int, List[int], bool]:
         use_color: whether it reads columns 3:6 as RGB (0..255).
     """
     pipeline = cfg.test_dataloader.dataset.pipeline
-    load = next((t for t in pipeline if t['type'] in ('LoadPointsFromFile',
-                                                       'mmdet3d.LoadPointsFromFile')), None)
+    loaders = ('LoadPointsFromFile', 'mmdet3d.LoadPointsFromFile', 'EPCLLoadPointsFromFile')
+    load = next((t for t in pipeline if t['type'] in loaders), None)
     if load is None:
         raise ValueError('the config\'s test pipeline has no LoadPointsFromFile: it does '
                          'not read point files')

@@ -27,7 +27,8 @@ def main(argv=None):
     train_cfg = cfg.train_dataloader.dataset.copy()
     train_cfg.pipeline = [
         t for t in train_cfg.pipeline
-        if t['type'] in ('LoadPointsFromFile', 'LoadAnnotations3D', 'PointSegClassMapping')
+        if t['type'] in ('LoadPointsFromFile', 'EPCLLoadPointsFromFile', 'LoadAnnotations3D',
+                         'PointSegClassMapping')
     ]
     train_cfg.test_mode = True  # every room once, whole
     train_cfg.scene_idxs = None
