@@ -1,12 +1,13 @@
 """Building blocks shared by the tokenizers, the task tokens and the 3DETR-style head."""
 from .epcl_decoder_layer import EPCLDecoderLayer
 from .epcl_fourier_pos_encoding import EPCLFourierPosEncoding
+from .epcl_pointwise_mlp import EPCLPointwiseMLP
 from .epcl_task_token import EPCLTaskToken
 from .epcl_transformer_decoder import EPCLTransformerDecoder
 from .mini_pointnet import MiniPointNet
 from .point_grouper import PointGrouper
 
 __all__ = [
-    'EPCLDecoderLayer', 'EPCLFourierPosEncoding', 'EPCLTaskToken', 'EPCLTransformerDecoder',
-    'MiniPointNet', 'PointGrouper'
+    'EPCLDecoderLayer', 'EPCLFourierPosEncoding', 'EPCLPointwiseMLP', 'EPCLTaskToken',
+    'EPCLTransformerDecoder', 'MiniPointNet', 'PointGrouper'
 ]
