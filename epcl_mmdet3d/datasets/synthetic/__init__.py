@@ -11,10 +11,10 @@ from .s3dis import S3DIS_CLASSES, SyntheticRoom, generate_room
 from .s3dis_writer import create_synthetic_s3dis, scene_idxs_and_label_weight, write_s3dis_area
 from .scannet import DEMO_CLASSES, SCANNET_DET_CLASSES, create_synthetic_scannet, make_scene
 from .sunrgbd import (
-                      SUNRGBD_CLASSES,
-                      SUNRGBD_DEMO_CLASSES,
-                      create_synthetic_sunrgbd,
-                      make_sunrgbd_scene,
+    SUNRGBD_CLASSES,
+    SUNRGBD_DEMO_CLASSES,
+    create_synthetic_sunrgbd,
+    make_sunrgbd_scene,
 )
 
 __all__ = [

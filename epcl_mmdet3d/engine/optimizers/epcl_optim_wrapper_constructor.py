@@ -113,6 +113,8 @@ class EPCLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         param_groups: List[dict] = []
         for group in groups.values():
             names = group.pop('names')
+            if group['tag'].startswith('custom:'):  # as mmengine: a custom key's entries
+                group.update(self.paramwise_cfg['custom_keys'][group['tag'][7:]])
             print_log(f'EPCLOptimWrapperConstructor: group {group["tag"]!r} with '
                       f'{len(names)} tensors, lr={group.get("lr")}, '
                       f'weight_decay={group.get("weight_decay")}', logger='current')
