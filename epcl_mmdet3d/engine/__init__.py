@@ -6,15 +6,20 @@ from .hooks import (
     EPCLCheckpointHook,
     EPCLClassNamesHook,
     EPCLFrozenWeightsCheckHook,
+    EPCLModelSelectionHook,
     EPCLRandomStateHook,
     EPCLVisualizationHook,
 )
-from .optimizers import EPCLAmpOptimWrapper, EPCLOptimWrapperConstructor
+from .optimizers import (
+    EPCLAmpOptimWrapper,
+    EPCLOptimWrapperConstructor,
+    EPCLSelectiveClipOptimWrapper,
+)
 from .runner import EPCLRunner
 
 __all__ = [
     'EPCLAmpOptimWrapper', 'EPCLAtomicLocalBackend', 'EPCLCheckpointHook', 'EPCLClassNamesHook',
-    'EPCLFrozenWeightsCheckHook', 'EPCLOptimWrapperConstructor', 'EPCLRandomStateHook',
-    'EPCLRunner', 'EPCLVisualizationHook', 'allow_mmengine_checkpoints',
-    'prepare_cpu_distributed'
+    'EPCLFrozenWeightsCheckHook', 'EPCLModelSelectionHook', 'EPCLOptimWrapperConstructor',
+    'EPCLRandomStateHook', 'EPCLRunner', 'EPCLSelectiveClipOptimWrapper', 'EPCLVisualizationHook',
+    'allow_mmengine_checkpoints', 'prepare_cpu_distributed'
 ]

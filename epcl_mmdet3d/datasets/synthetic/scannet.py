@@ -121,6 +121,8 @@ _KINDS = {
                     _shelf_parts),
     )
 }
+#: The furniture shapes by class name (the SUN RGB-D generator places them too).
+OBJECT_KINDS = _KINDS
 #: Classes the generator places, in ScanNet's class order.
 DEMO_CLASSES = tuple(c for c in SCANNET_DET_CLASSES if c in _KINDS)
 

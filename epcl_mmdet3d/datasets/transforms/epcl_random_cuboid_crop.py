@@ -10,12 +10,14 @@ from mmdet3d.registry import TRANSFORMS
 class EPCLRandomCuboidCrop(BaseTransform):
     """Keep the points inside a random axis-aligned cuboid (3DETR's "random cuboid").
 
-    The cuboid's size per axis is a random fraction in ``[min_crop, max_crop]`` of the
-    scene's extent; sizes whose x/y, x/z or y/z ratio falls below ``aspect`` are
-    redrawn. It is centred on a random point of the scene. A crop that keeps fewer than
-    ``min_points`` points is redrawn; after ``max_trials`` failures the sample is left
-    unchanged. Ground-truth boxes are kept when their gravity centre lies inside the
-    cuboid (boxes are not clipped); point masks follow the points.
+    As 3DETR's ``RandomCuboid`` (``utils/random_cuboid.py``): the cuboid's size per axis
+    is a random fraction in ``[min_crop, max_crop]`` of the scene's extent, accepted when
+    at least one of the x/y, x/z, y/z side pairs has a min / max ratio >= ``aspect``. It
+    is centred on a random point of the scene. A crop is redrawn when it keeps fewer than
+    ``min_points`` points, or when the scene has boxes and none of their gravity centres
+    lies within the extent (min / max) of the kept points; boxes whose centre does are
+    kept (not clipped). A scene without boxes takes any crop. After ``max_trials``
+    failed draws the sample is left unchanged. Point masks follow the points.
 
     Required keys: ``points``. Modified keys: ``points``, ``gt_bboxes_3d``,
     ``gt_labels_3d``, ``pts_semantic_mask``, ``pts_instance_mask`` (those present).
@@ -43,24 +45,41 @@ class EPCLRandomCuboidCrop(BaseTransform):
         self.max_trials = max_trials
         self.prob = prob
 
-    def _draw_mask(self, xyz: np.ndarray) -> Optional[Tuple[np.ndarray, np.ndarray,
-                                                            np.ndarray]]:
+    def _aspect_ok(self, frac: np.ndarray) -> bool:
+        """3DETR's ``check_aspect``: some pair of sides has min / max >= ``aspect``."""
+        pairs = ((0, 1), (0, 2), (1, 2))
+        return any(min(frac[i], frac[j]) / max(frac[i], frac[j]) >= self.aspect
+                   for i, j in pairs)
+
+    def _draw(self, xyz: np.ndarray, centres: Optional[np.ndarray]
+              ) -> Optional[Tuple[np.ndarray, Optional[np.ndarray]]]:
         """Draw a crop of the (N, 3) points.
 
+        Args:
+            xyz: (N, 3) points.
+            centres: (G, 3) box gravity centres, or None without boxes.
+
         Returns:
-            (mask (N,) bool, lo (3,), hi (3,)) of a valid crop, or None.
+            (point mask (N,) bool, box mask (G,) bool or None) of a valid crop, or None
+            after ``max_trials`` failed draws.
         """
         extent = xyz.max(0) - xyz.min(0)  # (3,)
         for _ in range(self.max_trials):
             frac = np.random.uniform(self.min_crop, self.max_crop, 3)
-            ratios = frac[[0, 0, 1]] / frac[[1, 2, 2]]
-            if (np.minimum(ratios, 1 / ratios) < self.aspect).any():
+            if not self._aspect_ok(frac):
                 continue
             centre = xyz[np.random.randint(len(xyz))]
             half = frac * extent / 2
-            mask = (np.abs(xyz - centre) <= half).all(1)
-            if mask.sum() >= self.min_points:
-                return mask, centre - half, centre + half
+            mask = (np.abs(xyz - centre) <= half).all(1)  # (N,)
+            if mask.sum() < self.min_points:
+                continue
+            if centres is None or len(centres) == 0:
+                return mask, None
+            kept = xyz[mask]
+            box_mask = ((centres >= kept.min(0)) & (centres <= kept.max(0))).all(1)  # (G,)
+            if not box_mask.any():
+                continue  # the crop removed every box: draw again
+            return mask, box_mask
         return None
 
     def transform(self, results: dict) -> dict:
@@ -69,20 +88,20 @@ class EPCLRandomCuboidCrop(BaseTransform):
             return results
         points = results['points']
         xyz = points.coord.numpy()  # (N, 3)
-        found = self._draw_mask(xyz)
+        boxes = results.get('gt_bboxes_3d')
+        centres = boxes.gravity_center.numpy() if boxes is not None else None  # (G, 3)
+        found = self._draw(xyz, centres)
         if found is None:
             return results
-        mask, lo, hi = found
+        mask, box_mask = found
         results['points'] = points[mask]
         for key in ('pts_semantic_mask', 'pts_instance_mask'):
             if key in results:
                 results[key] = results[key][mask]
-        if 'gt_bboxes_3d' in results:
-            centres = results['gt_bboxes_3d'].gravity_center.numpy()  # (G, 3)
-            inside = ((centres >= lo) & (centres <= hi)).all(1)
-            results['gt_bboxes_3d'] = results['gt_bboxes_3d'][inside]
+        if box_mask is not None:
+            results['gt_bboxes_3d'] = boxes[box_mask]
             if 'gt_labels_3d' in results:
-                results['gt_labels_3d'] = results['gt_labels_3d'][inside]
+                results['gt_labels_3d'] = results['gt_labels_3d'][box_mask]
         return results
 
     def __repr__(self) -> str:

@@ -212,15 +212,17 @@ class EPCLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             self._collect(child, child_prefix, child_is_dcn, entries, seen, dcn_types)
 
     def _check_custom_entries(self, optimizer_cls) -> None:
-        """Every custom_keys entry must be a multiplier or a hyper-parameter of the optimizer."""
-        accepted = {'lr_mult', 'decay_mult'} | (
+        """Every custom_keys entry must be a multiplier, a hyper-parameter of the optimizer,
+        or ``skip_grad_clip`` (read by ``EPCLSelectiveClipOptimWrapper``)."""
+        accepted = {'lr_mult', 'decay_mult', 'skip_grad_clip'} | (
             set(inspect.signature(optimizer_cls).parameters) - {'self', 'params'})
         for key, opts in self.paramwise_cfg.get('custom_keys', {}).items():
             bad = sorted(set(opts) - accepted)
             if bad:
                 raise ValueError(
                     f'paramwise_cfg.custom_keys[{key!r}] has {bad}, which is neither '
-                    f'lr_mult / decay_mult nor an argument of {optimizer_cls.__name__} '
+                    f'lr_mult / decay_mult / skip_grad_clip nor an argument of '
+                    f'{optimizer_cls.__name__} '
                     f'({sorted(accepted - {"lr_mult", "decay_mult"})}); check the spelling')
 
     def _warn(self) -> None:

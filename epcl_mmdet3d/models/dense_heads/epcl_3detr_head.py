@@ -1,8 +1,7 @@
-"""3DETR-style detection head over EPCL token features."""
+"""3DETR's detection head over EPCL token features."""
 from typing import Dict, List, Optional
 
 import torch
-from mmdet3d.models.layers import aligned_3d_nms
 from mmdet3d.registry import MODELS, TASK_UTILS
 from mmdet3d.structures import DepthInstance3DBoxes
 from mmengine.model import BaseModule
@@ -10,17 +9,6 @@ from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
 from ...ops import furthest_point_sample
-
-
-def _mlp(in_channels: int, hidden: int, out_channels: int, dropout: float,
-         out_act: bool = False) -> nn.Sequential:
-    """Two hidden ReLU layers then a linear output: (..., in) -> (..., out)."""
-    layers = [nn.Linear(in_channels, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout),
-              nn.Linear(hidden, hidden), nn.ReLU(inplace=True), nn.Dropout(dropout),
-              nn.Linear(hidden, out_channels)]
-    if out_act:
-        layers.append(nn.ReLU(inplace=True))
-    return nn.Sequential(*layers)
 
 
 @MODELS.register_module()
@@ -34,21 +22,31 @@ class EPCL3DETRHead(BaseModule):
     goes through the same prediction MLPs (class with "no object", centre offset,
     size, yaw bin, yaw residual) and is supervised.
 
+    As in 3DETR (``models/model_3detr.py``): the encoder-to-decoder projection is three
+    1x1 convolutions with BatchNorm + ReLU (hidden widths D, D; no biases); each
+    prediction MLP is conv-BN-ReLU-dropout twice then a conv; the prediction MLPs run
+    once over all decoder layers stacked, so their BatchNorm statistics span every
+    layer. One addition: a LayerNorm on CLIP's token outputs before the projection
+    (``in_norm``). They are a ViT's raw residual stream, which CLIP itself only reads
+    through its ``ln_post`` and in which a few channels are orders of magnitude larger
+    than the rest; 3DETR's own encoder output does not have such channels.
+
     Args:
         in_channels: width of the encoder's token features (D; the detector fills it).
         num_classes: C.
-        num_queries: queries per scene (3DETR: 256).
+        num_queries: queries per scene (3DETR: 256 on ScanNet, 128 on SUN RGB-D).
         embed_dims: decoder width d (3DETR: 256).
         decoder: config of ``EPCLTransformerDecoder`` (without ``embed_dims``).
         gauss_scale: scale of the Fourier projection (3DETR: 1.0).
         mlp_channels: hidden width of the prediction MLPs (3DETR: 256).
-        mlp_dropout: dropout in the prediction MLPs (3DETR: 0.1).
+        mlp_dropout: dropout in the prediction MLPs (3DETR: ``--mlp_dropout 0.3``).
+        in_norm: LayerNorm on the token features before the projection (see above).
         box_coder: config of ``EPCL3DETRBoxCoder``.
         criterion: config of ``EPCLSetCriterion`` (``num_classes`` is filled in).
         train_cfg: unused, kept for mmdet3d's interface.
-        test_cfg: ``score_thr`` (drop boxes below it), ``nms_iou_thr`` (class-aware
-            axis-aligned NMS), ``max_per_scene``, ``per_class_proposal`` (each query
-            proposes one box per class, scored p_class x objectness, as 3DETR does).
+        test_cfg: arguments of ``EPCL3DETRPostProcessor`` (3DETR's ``parse_predictions``:
+            ``min_points_in_box`` 5, ``nms_iou_thr`` 0.25, ``objectness_thr`` 0.05,
+            ``per_class_proposal`` True, ``max_per_scene`` None).
         init_cfg: mmengine init config.
     """
 
@@ -57,7 +55,7 @@ class EPCL3DETRHead(BaseModule):
                  decoder: dict = dict(num_layers=8, num_heads=4, ffn_channels=256,
                                       dropout=0.1),
                  gauss_scale: float = 1.0, mlp_channels: int = 256,
-                 mlp_dropout: float = 0.1,
+                 mlp_dropout: float = 0.3, in_norm: bool = True,
                  box_coder: dict = dict(type='EPCL3DETRBoxCoder', num_angle_bins=1),
                  criterion: dict = dict(type='EPCLSetCriterion'),
                  train_cfg: Optional[dict] = None, test_cfg: Optional[dict] = None,
@@ -66,26 +64,34 @@ class EPCL3DETRHead(BaseModule):
         self.num_classes = num_classes
         self.num_queries = num_queries
         self.train_cfg = train_cfg
-        self.test_cfg = dict(score_thr=0.05, nms_iou_thr=0.25, max_per_scene=256,
-                             per_class_proposal=True)
-        self.test_cfg.update(test_cfg or {})
+        self.test_cfg = dict(test_cfg or {})
+        if 'score_thr' in self.test_cfg:
+            raise ValueError('test_cfg.score_thr is gone: 3DETR thresholds the objectness '
+                             '(test_cfg.objectness_thr, 0.05) and scores every class of a '
+                             'surviving query; see EPCL3DETRPostProcessor for the keys')
+        self.post_processor = TASK_UTILS.build(
+            dict(type='EPCL3DETRPostProcessor', **self.test_cfg))
         self.box_coder = TASK_UTILS.build(box_coder)
         num_bins = self.box_coder.num_angle_bins
         self.pos_encoding = MODELS.build(dict(
             type='EPCLFourierPosEncoding', out_channels=embed_dims, gauss_scale=gauss_scale))
-        self.memory_proj = nn.Sequential(  # encoder width D -> decoder width d
-            nn.Linear(in_channels, embed_dims), nn.ReLU(inplace=True),
-            nn.Linear(embed_dims, embed_dims))
-        self.query_proj = nn.Sequential(
+        self.in_norm = nn.LayerNorm(in_channels) if in_norm else nn.Identity()
+        self.memory_proj = MODELS.build(dict(  # encoder width D -> decoder width d
+            type='EPCLPointwiseMLP', in_channels=in_channels,
+            hidden_channels=(in_channels, in_channels), out_channels=embed_dims,
+            out_bias=False, out_norm=True, out_act=True))
+        self.query_proj = nn.Sequential(  # 3DETR: biased, no norm, ReLU after both
             nn.Linear(embed_dims, embed_dims), nn.ReLU(inplace=True),
             nn.Linear(embed_dims, embed_dims), nn.ReLU(inplace=True))
         self.decoder = MODELS.build(dict(type='EPCLTransformerDecoder',
                                          embed_dims=embed_dims, **decoder))
-        self.cls_head = _mlp(embed_dims, mlp_channels, num_classes + 1, mlp_dropout)
-        self.center_head = _mlp(embed_dims, mlp_channels, 3, mlp_dropout)
-        self.size_head = _mlp(embed_dims, mlp_channels, 3, mlp_dropout)
-        self.angle_cls_head = _mlp(embed_dims, mlp_channels, num_bins, mlp_dropout)
-        self.angle_res_head = _mlp(embed_dims, mlp_channels, num_bins, mlp_dropout)
+        outputs = dict(cls_logits=num_classes + 1, center_raw=3, size_raw=3,
+                       angle_cls=num_bins, angle_res_raw=num_bins)
+        self.pred_heads = nn.ModuleDict({
+            name: MODELS.build(dict(type='EPCLPointwiseMLP', in_channels=embed_dims,
+                                    hidden_channels=(mlp_channels, mlp_channels),
+                                    out_channels=width, dropout=mlp_dropout))
+            for name, width in outputs.items()})
         criterion = dict(criterion)
         criterion.setdefault('num_classes', num_classes)
         self.criterion = MODELS.build(criterion)
@@ -115,14 +121,16 @@ class EPCL3DETRHead(BaseModule):
         query_xyz = centers.gather(1, query_idx[..., None].expand(-1, -1, 3))  # (B, Q, 3)
         query_pos = self.query_proj(self.pos_encoding(query_xyz, scene_min, scene_max))
         memory_pos = self.pos_encoding(centers, scene_min, scene_max)  # (B, M, d)
-        memory = self.memory_proj(feats)  # (B, M, d)
+        memory = self.memory_proj(self.in_norm(feats))  # (B, M, d)
         query = torch.zeros_like(query_pos)  # (B, Q, d)
         hidden = self.decoder(query, memory, query_pos, memory_pos)  # (L, B, Q, d)
+        num_layers, bsz = hidden.shape[:2]
+        stacked = hidden.flatten(0, 1)  # (L * B, Q, d): one BatchNorm batch for all layers
+        raw = {name: head(stacked).unflatten(0, (num_layers, bsz))  # (L, B, Q, out)
+               for name, head in self.pred_heads.items()}
         layers = []
-        for h in hidden:
-            out = dict(cls_logits=self.cls_head(h), center_raw=self.center_head(h),
-                       size_raw=self.size_head(h), angle_cls=self.angle_cls_head(h),
-                       angle_res_raw=self.angle_res_head(h))
+        for i in range(num_layers):
+            out = {name: value[i] for name, value in raw.items()}
             out.update(self.box_coder.decode(out['center_raw'], out['size_raw'],
                                              out['angle_cls'], out['angle_res_raw'],
                                              query_xyz, scene_min, scene_max))
@@ -181,48 +189,36 @@ class EPCL3DETRHead(BaseModule):
         return losses
 
     def predict(self, centers: Tensor, feats: Tensor, scene_min: Tensor,
-                scene_max: Tensor) -> List[InstanceData]:
-        """Boxes of the last decoder layer, scored and suppressed.
+                scene_max: Tensor, points: Tensor) -> List[InstanceData]:
+        """Boxes of the last decoder layer, post-processed as 3DETR's ``parse_predictions``
+        (see ``EPCL3DETRPostProcessor``).
 
-        Args: as :meth:`forward`.
+        Args:
+            centers, feats, scene_min, scene_max: as :meth:`forward`.
+            points: (B, N, 3 + C) the input clouds (the empty-box filter counts their
+                points inside each box).
 
         Returns:
             B ``InstanceData`` with ``bboxes_3d`` (``DepthInstance3DBoxes``, gravity
-            centres turned into mmdet3d's bottom centres, no yaw), ``scores_3d`` (n,) and
-            ``labels_3d`` (n,).
+            centres turned into mmdet3d's bottom centres; with yaw when the box coder has
+            more than one angle bin), ``scores_3d`` (n,) and ``labels_3d`` (n,).
         """
         last = self(centers, feats, scene_min, scene_max)['layers'][-1]
         prob = last['cls_logits'].softmax(-1)  # (B, Q, C + 1)
         objectness = 1 - prob[..., -1]  # (B, Q)
-        cls_prob = prob[..., :-1]  # (B, Q, C)
-        cfg = self.test_cfg
+        boxes = torch.cat([last['center'], last['size'], last['angle'][..., None]],
+                          dim=-1).detach()  # (B, Q, 7)
+        with_yaw = self.box_coder.num_angle_bins > 1
         results = []
         for b in range(prob.shape[0]):
-            center, size = last['center'][b], last['size'][b]  # (Q, 3)
-            if cfg['per_class_proposal']:
-                scores = (cls_prob[b] * objectness[b][:, None]).flatten()  # (Q * C,)
-                labels = torch.arange(self.num_classes, device=prob.device).repeat(
-                    prob.shape[1])  # (Q * C,)
-                query = torch.arange(prob.shape[1], device=prob.device).repeat_interleave(
-                    self.num_classes)  # (Q * C,)
-            else:
-                best, labels = cls_prob[b].max(-1)
-                scores = best * objectness[b]
-                query = torch.arange(prob.shape[1], device=prob.device)
-            keep = scores > cfg['score_thr']
-            scores, labels, query = scores[keep], labels[keep], query[keep]
-            boxes = torch.cat([center[query], size[query]], dim=-1)  # (n, 6)
-            if len(boxes):
-                corners = torch.cat([boxes[:, :3] - boxes[:, 3:] / 2,
-                                     boxes[:, :3] + boxes[:, 3:] / 2], dim=-1)
-                nms_keep = aligned_3d_nms(corners, scores, labels, cfg['nms_iou_thr'])
-                nms_keep = nms_keep[scores[nms_keep].argsort(descending=True)]
-                nms_keep = nms_keep[:cfg['max_per_scene']]
-                boxes, scores, labels = boxes[nms_keep], scores[nms_keep], labels[nms_keep]
+            kept, scores, labels = self.post_processor(
+                boxes[b], prob[b, :, :-1].detach(), objectness[b].detach(),
+                points[b, :, :3])
             res = InstanceData()
-            res.bboxes_3d = DepthInstance3DBoxes(boxes.detach().reshape(-1, 6), box_dim=6,
-                                                 with_yaw=False, origin=(0.5, 0.5, 0.5))
-            res.scores_3d = scores.detach()
-            res.labels_3d = labels.detach().long()
+            res.bboxes_3d = DepthInstance3DBoxes(
+                kept if with_yaw else kept[:, :6], box_dim=7 if with_yaw else 6,
+                with_yaw=with_yaw, origin=(0.5, 0.5, 0.5))
+            res.scores_3d = scores
+            res.labels_3d = labels
             results.append(res)
         return results

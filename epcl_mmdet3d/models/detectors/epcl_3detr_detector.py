@@ -80,9 +80,11 @@ class EPCL3DETRDetector(Base3DDetector):
 
     def predict(self, batch_inputs_dict: Dict, batch_data_samples: List) -> List:
         """Fill ``pred_instances_3d`` of every sample (``DepthInstance3DBoxes``,
-        ``scores_3d``, ``labels_3d``)."""
+        ``scores_3d``, ``labels_3d``); the input points feed 3DETR's empty-box filter."""
         centers, feats, lo, hi = self.extract_feat(batch_inputs_dict)
-        results = self.bbox_head.predict(centers, feats, lo, hi)
+        points = stack_points(batch_inputs_dict['points'],
+                              'PointSample(num_points=...)')  # (B, N, 3 + C)
+        results = self.bbox_head.predict(centers, feats, lo, hi, points)
         return self.add_pred_to_datasample(batch_data_samples, results)
 
     def _forward(self, batch_inputs_dict: Dict, batch_data_samples: Optional[List] = None

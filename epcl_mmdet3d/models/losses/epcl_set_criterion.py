@@ -21,7 +21,8 @@ class EPCLSetCriterion(BaseModule):
     - ``loss_giou``: 1 - GIoU of the matched pairs (axis-aligned);
     - ``loss_center``: L1 of normalised centres of the matched pairs;
     - ``loss_size``: L1 of normalised sizes of the matched pairs;
-    - ``loss_angle_cls`` / ``loss_angle_reg``: yaw bin CE and residual L1 (matched).
+    - ``loss_angle_cls`` / ``loss_angle_reg``: yaw bin CE and residual Huber loss
+      (delta 1, on the residual in units of pi / A; 3DETR's ``huber_loss``) (matched).
 
     Box losses are summed over matched pairs and divided by the number of ground-truth
     boxes in the batch (at least 1); the class loss is the weighted mean over queries.
@@ -96,8 +97,8 @@ class EPCLSetCriterion(BaseModule):
             sums['loss_angle_cls'] = sums['loss_angle_cls'] + F.cross_entropy(
                 preds['angle_cls'][b, q_idx], bins, reduction='sum')
             res = preds['angle_res_raw'][b, q_idx].gather(-1, bins[:, None]).squeeze(-1)
-            sums['loss_angle_reg'] = sums['loss_angle_reg'] + F.l1_loss(
-                res, tgt['angle_residual'][g_idx], reduction='sum')
+            sums['loss_angle_reg'] = sums['loss_angle_reg'] + F.huber_loss(
+                res, tgt['angle_residual'][g_idx], reduction='sum', delta=1.0)
         num_boxes = max(num_boxes, 1)
         losses = {k: v / num_boxes for k, v in sums.items()}
         losses['loss_cls'] = F.cross_entropy(

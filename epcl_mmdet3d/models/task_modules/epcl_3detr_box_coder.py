@@ -15,7 +15,13 @@ class EPCL3DETRBoxCoder:
 
     - centre = query_xyz + (sigmoid(c) - 0.5) * ``center_range`` (3DETR: +-0.5 m);
     - size = sigmoid(s) * (hi - lo);
-    - yaw = bin * 2 pi / A + residual * pi / A for the arg-max bin of A bins.
+    - yaw = bin * 2 pi / A + residual * pi / A for the arg-max bin of A bins, moved
+      into (-pi, pi]; exactly 0 when A = 1 (as 3DETR).
+
+    Boxes are compared (GIoU in the matcher and the loss) as axis-aligned boxes of their
+    centre and size, yaw left out. 3DETR computes a rotated GIoU when any box has a yaw;
+    on SUN RGB-D its GIoU loss weight is 0, so this only changes one term of the matching
+    cost there (a deliberate simplification: no rotated-GIoU kernel on CPU).
 
     Args:
         num_angle_bins: A, yaw bins (1 on ScanNet: axis-aligned boxes, yaw 0).
@@ -56,9 +62,15 @@ class EPCL3DETRBoxCoder:
         size_normalized = size_raw.sigmoid()
         size = size_normalized * extent
         bin_width = 2 * math.pi / self.num_angle_bins
-        bin_idx = angle_cls.argmax(-1, keepdim=True)  # (B, Q, 1)
-        residual = angle_res_raw.gather(-1, bin_idx).squeeze(-1) * (bin_width / 2)
-        angle = bin_idx.squeeze(-1).to(center.dtype) * bin_width + residual  # (B, Q)
+        if self.num_angle_bins == 1:
+            # 3DETR: one bin means no rotation; the residual is still trained to 0 by
+            # the angle loss, but the decoded yaw is exactly 0
+            angle = angle_res_raw[..., 0] * 0  # (B, Q)
+        else:
+            bin_idx = angle_cls.argmax(-1, keepdim=True)  # (B, Q, 1)
+            residual = angle_res_raw.gather(-1, bin_idx).squeeze(-1) * (bin_width / 2)
+            angle = bin_idx.squeeze(-1).to(center.dtype) * bin_width + residual  # (B, Q)
+            angle = torch.where(angle > math.pi, angle - 2 * math.pi, angle)  # 3DETR's wrap
         return dict(
             center=center,
             center_normalized=(center - scene_min[:, None]) / extent,

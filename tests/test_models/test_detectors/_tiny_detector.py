@@ -25,7 +25,7 @@ def tiny_detector_cfg(num_classes=3, num_tokens=64, num_queries=16, num_layers=2
             embed_dims=32,
             decoder=dict(num_layers=num_layers, num_heads=4, ffn_channels=32, dropout=0.0),
             mlp_channels=32, mlp_dropout=0.0),
-        test_cfg=dict(score_thr=0.0, nms_iou_thr=0.25, max_per_scene=50))
+        test_cfg=dict(objectness_thr=0.0, nms_iou_thr=0.25, max_per_scene=50))
 
 
 def build_tiny_detector(**kwargs):

@@ -1,8 +1,9 @@
 import pytest
 import torch
+from mmdet3d.registry import MODELS
 from mmdet3d.structures import DepthInstance3DBoxes
 
-from ._tiny_detector import build_tiny_detector, make_points, make_sample
+from ._tiny_detector import build_tiny_detector, make_points, make_sample, tiny_detector_cfg
 
 BOXES = [[1.0, 1.0, 0.5, 0.8, 0.6, 1.0], [3.0, 2.5, 0.4, 1.2, 0.9, 0.8]]
 
@@ -69,7 +70,7 @@ def test_scene_without_boxes_and_degenerate_scene():
 
 def test_high_threshold_gives_empty_predictions():
     model = build_tiny_detector().eval()
-    model.bbox_head.test_cfg['score_thr'] = 1.1
+    model.bbox_head.post_processor.objectness_thr = 1.0  # objectness never exceeds 1
     inputs, samples = _batch()
     with torch.no_grad():
         out = model.predict(inputs, samples)
@@ -98,3 +99,39 @@ def test_bad_inputs_have_clear_errors():
     model.bbox_head.num_queries = 10 ** 4
     with pytest.raises(ValueError, match='num_queries'):
         model._forward(dict(points=[make_points(512)]))
+
+
+def test_head_is_3detr_shaped():
+    head = build_tiny_detector().bbox_head
+    # projection: LayerNorm on CLIP's outputs, then 3 x (1x1 conv without bias, BN, ReLU)
+    assert isinstance(head.in_norm, torch.nn.LayerNorm)
+    kinds = [type(m).__name__ for m in head.memory_proj.layers]
+    assert kinds == ['Conv1d', 'BatchNorm1d', 'ReLU'] * 3
+    assert all(m.bias is None for m in head.memory_proj.layers
+               if isinstance(m, torch.nn.Conv1d))
+    # prediction MLPs: (conv, BN, ReLU, dropout) x 2, then a biased conv
+    for mlp in head.pred_heads.values():
+        kinds = [type(m).__name__ for m in mlp.layers]
+        assert kinds == ['Conv1d', 'BatchNorm1d', 'ReLU', 'Dropout'] * 2 + ['Conv1d']
+        assert mlp.layers[-1].bias is not None
+
+
+def test_old_score_threshold_key_has_a_clear_error():
+    cfg = build_tiny_detector().bbox_head
+    with pytest.raises(ValueError, match='objectness_thr'):
+        MODELS.build(dict(type='EPCL3DETRHead', in_channels=32, num_classes=3,
+                          num_queries=8, embed_dims=32, test_cfg=dict(score_thr=0.05)))
+    assert cfg.post_processor.min_points_in_box == 5  # 3DETR's default kept
+
+
+def test_yawed_head_predicts_yawed_boxes():
+    cfg = tiny_detector_cfg()
+    cfg['bbox_head']['box_coder'] = dict(type='EPCL3DETRBoxCoder', num_angle_bins=12)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg).eval()
+    inputs, samples = _batch()
+    with torch.no_grad():
+        out = model.predict(inputs, samples)
+    boxes = out[0].pred_instances_3d.bboxes_3d
+    assert boxes.with_yaw and len(boxes) > 0
+    assert (boxes.yaw.abs() <= torch.pi + 1e-6).all() and (boxes.yaw != 0).any()

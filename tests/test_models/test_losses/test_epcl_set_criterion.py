@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from epcl_mmdet3d.models.losses import EPCLSetCriterion
@@ -64,3 +65,22 @@ def test_no_object_weight_and_empty_scene(box_encoder):
     assert losses['loss_giou'] == 0 and losses['loss_center'] == 0
     sum(losses.values()).backward()
     assert torch.isfinite(logits.grad).all()
+
+
+def test_angle_residual_loss_is_huber():
+    # one matched pair, yaw residual error e (in units of pi / A): Huber(delta 1) gives
+    # 0.5 e^2 below 1 and e - 0.5 above (3DETR's huber_loss), not |e|
+    lo, hi = torch.zeros(3), torch.tensor([6.0, 6.0, 3.0])
+    gt = torch.tensor([[1.0, 1.0, 0.5, 0.8, 0.6, 1.0]])
+    tgt = EPCL3DETRBoxCoder(num_angle_bins=4).encode_targets(
+        gt[:, :3], gt[:, 3:], torch.zeros(1), lo, hi)
+    tgt['labels'] = torch.tensor([0])
+    crit = EPCLSetCriterion(num_classes=2, loss_weights=dict(loss_angle_reg=1.0))
+    for err, expected in ((0.5, 0.125), (3.0, 2.5)):
+        preds = dict(cls_logits=torch.zeros(1, 1, 3), corners=tgt['corners'][None],
+                     center_normalized=tgt['center_normalized'][None],
+                     size_normalized=tgt['size_normalized'][None],
+                     angle_cls=torch.zeros(1, 1, 4),
+                     angle_res_raw=torch.full((1, 1, 4), err))
+        loss = crit(preds, [tgt])['loss_angle_reg']
+        assert loss.item() == pytest.approx(expected)

@@ -17,6 +17,8 @@ def test_encode_decode_round_trip(num_bins, box_encoder):
     centers = query + (torch.rand(bsz, nq, 3) - 0.5) * 0.9  # within +-0.45 m
     sizes = torch.rand(bsz, nq, 3) * 1.5 + 0.1
     yaws = (torch.rand(bsz, nq) - 0.5) * 2 * math.pi * 0.99
+    if num_bins == 1:
+        yaws = torch.zeros(bsz, nq)  # one bin: axis-aligned boxes only
     raw = box_encoder(coder, centers, sizes, yaws, query, lo, hi)
     dec = coder.decode(raw['center_raw'], raw['size_raw'], raw['angle_cls'],
                        raw['angle_res_raw'], query, lo, hi)
@@ -61,3 +63,17 @@ def test_encode_rejects_far_centre(box_encoder):
     with pytest.raises(ValueError, match='center_range'):
         box_encoder(coder, torch.full((1, 1, 3), 2.0), torch.ones(1, 1, 3), torch.zeros(1, 1),
                      torch.zeros(1, 1, 3), torch.zeros(1, 3), torch.full((1, 3), 5.0))
+
+
+def test_one_bin_decodes_yaw_zero_and_many_bins_wrap_into_pi():
+    coder = EPCL3DETRBoxCoder(num_angle_bins=1)
+    zeros = torch.zeros(1, 2, 3)
+    lo, hi = torch.zeros(1, 3), torch.ones(1, 3) * 4
+    dec = coder.decode(zeros, zeros, torch.zeros(1, 2, 1), torch.full((1, 2, 1), 0.7), zeros,
+                       lo, hi)
+    assert (dec['angle'] == 0).all()  # 3DETR: no rotation with one bin
+    coder = EPCL3DETRBoxCoder(num_angle_bins=4)
+    logits = torch.tensor([[[0.0, 0.0, 0.0, 5.0]]])  # bin 3: centre 3 pi / 2
+    dec = coder.decode(zeros[:, :1], zeros[:, :1], logits, torch.zeros(1, 1, 4),
+                       zeros[:, :1], lo, hi)
+    torch.testing.assert_close(dec['angle'], torch.tensor([[-math.pi / 2]]))
