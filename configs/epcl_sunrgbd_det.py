@@ -99,3 +99,6 @@ default_hooks = dict(checkpoint=dict(
     type='CheckpointHook', interval=10, max_keep_ckpts=3, save_best='mAP_0.50',
     rule='greater'))
 custom_hooks = [dict(type='EPCLModelSelectionHook', key='mAP_0.50', rule='greater')]
+# --auto-scale-lr: the lr is for a total batch of 8 (one GPU x 8, as 3DETR); mmengine
+# multiplies it by (GPUs x batch_size) / 8
+auto_scale_lr = dict(enable=False, base_batch_size=8)
