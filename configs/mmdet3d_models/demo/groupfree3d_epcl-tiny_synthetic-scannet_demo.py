@@ -11,8 +11,8 @@ model = dict(
         out_channels={{_base_.model.bbox_head.in_channels}},  # 288
         encoder=dict(
             type='EPCLEncoder',
-            # 512 tokens = the baseline demo's 512 seeds
-            tokenizer=dict(type='EPCLTokenizer', num_tokens=512, num_neighbors=32,
+            # 256 tokens = the baseline demo's 256 seeds
+            tokenizer=dict(type='EPCLTokenizer', num_tokens=256, num_neighbors=32,
                            hidden_channels=(64, 128), pos_hidden=64),
             task_token=dict(type='EPCLTaskToken', num_tokens=4),
             clip=dict(type='FrozenCLIPBackbone', arch='EPCL-ViT-Tiny', pretrained=None,

@@ -32,11 +32,15 @@ val_dataloader = dict(num_workers=0, persistent_workers=False,
                       dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
 
-max_epochs = 4
-param_scheduler = [dict(type='CosineAnnealingLR', T_max=max_epochs, eta_min=1e-5,
-                        by_epoch=True, begin=0, end=max_epochs)]
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+# the base's Adam (lr 0.001) and cosine decay, shortened to 48 steps of 8 blocks
+max_iters = 48
+train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
+                 val_interval=max_iters)
+param_scheduler = [dict(type='CosineAnnealingLR', T_max=max_iters, eta_min=1e-5,
+                        by_epoch=False, begin=0, end=max_iters)]
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=10),
-    checkpoint=dict(type='CheckpointHook', interval=max_epochs, max_keep_ckpts=1))
+    logger=dict(type='LoggerHook', interval=8),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters,
+                    max_keep_ckpts=1))
+log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)

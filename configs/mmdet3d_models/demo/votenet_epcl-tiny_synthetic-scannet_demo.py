@@ -11,9 +11,9 @@ model = dict(
         out_channels={{_base_.model.bbox_head.vote_module_cfg.in_channels}},  # 256
         encoder=dict(
             type='EPCLEncoder',
-            # 512 tokens = the baseline demo's 512 seeds; 32 neighbours (4096 / 512 = 8
-            # points per token, groups overlap as PointNet++ balls do)
-            tokenizer=dict(type='EPCLTokenizer', num_tokens=512, num_neighbors=32,
+            # 256 tokens = the baseline demo's 256 seeds; 32 neighbours (2048 / 256 = 8
+            # points per token: groups overlap, as PointNet++ balls do)
+            tokenizer=dict(type='EPCLTokenizer', num_tokens=256, num_neighbors=32,
                            hidden_channels=(64, 128), pos_hidden=64),
             task_token=dict(type='EPCLTaskToken', num_tokens=4),
             clip=dict(type='FrozenCLIPBackbone', arch='EPCL-ViT-Tiny', pretrained=None,

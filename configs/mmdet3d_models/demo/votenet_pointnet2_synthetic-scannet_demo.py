@@ -9,11 +9,11 @@ data_root = 'data/demo_scannet_det/'
 # the classes the synthetic generator places (a subset of ScanNet's 18)
 class_names = ('cabinet', 'bed', 'chair', 'sofa', 'table', 'bookshelf')
 metainfo = dict(classes=class_names)
-num_points = 4096  # points per room fed to the model (the files hold 10000; base 40000)
+num_points = 2048  # points per room fed to the model (the files hold 10000; base 40000)
 
 model = dict(
-    # CPU-sized: a quarter of the base's points per level; 512 seeds (base 1024)
-    backbone=dict(num_points=(1024, 512, 256, 128)),
+    # CPU-sized: an eighth of the base's points per level; 256 seeds (base 1024)
+    backbone=dict(num_points=(512, 256, 128, 64)),
     bbox_head=dict(
         num_classes=len(class_names),
         bbox_coder=dict(
@@ -51,7 +51,7 @@ test_pipeline = [
     dict(type='Pack3DDetInputs', keys=['points'])
 ]
 train_dataloader = dict(
-    batch_size=8, num_workers=0, persistent_workers=False,
+    batch_size=4, num_workers=0, persistent_workers=False,
     dataset=dict(times=1, dataset=dict(data_root=data_root, metainfo=metainfo,
                                        pipeline=train_pipeline)))
 val_dataloader = dict(
@@ -59,12 +59,15 @@ val_dataloader = dict(
     dataset=dict(data_root=data_root, metainfo=metainfo, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-# the base's AdamW (lr 0.008) and step decay, shortened: 64 rooms / 8 = 8 steps an epoch
-max_epochs = 12
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-param_scheduler = [dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True,
-                        milestones=[8, 11], gamma=0.1)]
+# the base's AdamW (lr 0.008) and step decay, shortened to 48 steps of 4 rooms
+max_iters = 48
+train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters,
+                 val_interval=max_iters)
+param_scheduler = [dict(type='MultiStepLR', begin=0, end=max_iters, by_epoch=False,
+                        milestones=[32, 44], gamma=0.1)]
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=8),
-    checkpoint=dict(type='CheckpointHook', interval=max_epochs, max_keep_ckpts=1))
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters,
+                    max_keep_ckpts=1))
+log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)
