@@ -55,3 +55,15 @@ def test_importing_the_plugin_leaves_matplotlib_backend_alone(tmp_path):
                          check=True).stdout.strip().splitlines()[-1]
     assert out == 'svg'
     assert (tmp_path / 'a.png').stat().st_size > 1000
+
+
+def test_importing_the_plugin_leaves_mmcv_ops_alone():
+    """The CPU branch of mmcv's point ops is opt-in (a config's custom_imports)."""
+    code = ('import importlib\n'
+            "m = importlib.import_module('mmcv.ops.furthest_point_sample')\n"
+            'before = m.FurthestPointSampling.forward\n'
+            'import epcl_mmdet3d\n'
+            'assert m.FurthestPointSampling.forward is before, "patched on import"\n'
+            'import epcl_mmdet3d.ops.enable_mmcv_cpu_fallback\n'
+            'assert m.FurthestPointSampling.forward is not before, "opt-in did nothing"\n')
+    subprocess.run([sys.executable, '-c', code], check=True)

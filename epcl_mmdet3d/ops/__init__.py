@@ -1,7 +1,9 @@
 """Sampling ops with one contract on CPU (own kernels) and CUDA (mmcv), beside references."""
+from .ball_query import ball_query, ball_query_reference
 from .furthest_point_sample import furthest_point_sample, furthest_point_sample_reference
 from .gather import gather_points
 from .knn import knn_query, knn_query_reference
+from .mmcv_cpu_fallback import install_mmcv_cpu_fallback
 from .three_interpolate import (
                                 three_interpolate,
                                 three_nn,
@@ -10,7 +12,8 @@ from .three_interpolate import (
 )
 
 __all__ = [
-    'furthest_point_sample', 'furthest_point_sample_reference', 'gather_points', 'knn_query',
+    'ball_query', 'ball_query_reference', 'furthest_point_sample',
+    'furthest_point_sample_reference', 'gather_points', 'install_mmcv_cpu_fallback', 'knn_query',
     'knn_query_reference', 'three_interpolate', 'three_nn', 'three_nn_interpolate',
     'three_nn_interpolate_reference'
 ]

@@ -5,8 +5,9 @@ from .epcl_pack_cls_inputs import EPCLPackClsInputs
 from .epcl_point_sample import EPCLPointSample
 from .epcl_random_cuboid_crop import EPCLRandomCuboidCrop
 from .epcl_scale_translate import EPCLScaleTranslate
+from .epcl_semantic_class_subset import EPCLSemanticClassSubset
 
 __all__ = [
     'EPCLLoadPointsFromFile', 'EPCLNormalizeUnitSphere', 'EPCLPackClsInputs', 'EPCLPointSample',
-    'EPCLRandomCuboidCrop', 'EPCLScaleTranslate'
+    'EPCLRandomCuboidCrop', 'EPCLScaleTranslate', 'EPCLSemanticClassSubset'
 ]

@@ -3,10 +3,11 @@ import os.path as osp
 import open_clip
 
 from .epcl_encoder import EPCLEncoder
+from .epcl_pointnet2_backbone import EPCLPointNet2Backbone
 from .frozen_clip_backbone import FrozenCLIPBackbone
 
 # Make the architectures shipped with the package (the tiny test ViT) known to
 # open_clip's factory, so they build like any other open_clip model.
 open_clip.add_model_config(osp.join(osp.dirname(__file__), 'clip_configs'))
 
-__all__ = ['EPCLEncoder', 'FrozenCLIPBackbone']
+__all__ = ['EPCLEncoder', 'EPCLPointNet2Backbone', 'FrozenCLIPBackbone']

@@ -100,7 +100,8 @@ class EPCLHierarchicalTokenizer(BaseModule):
             ``level_xyz`` / ``level_feats``: lists over levels 0..L of (B, N_l, 3)
             coordinates and (B, N_l, S_l) skip features, level 0 being the input
             points themselves (xyz and features, S_0 = 3 + C0) and level L the
-            tokens (S_L = D).
+            tokens (S_L = D); ``level_indices``: (B, N_l) int64 indices of every
+            level's points in the input cloud (level 0: ``arange(N)``).
         """
         if points.dim() != 3 or points.shape[-1] != self.in_channels:
             raise ValueError(
@@ -118,8 +119,11 @@ class EPCLHierarchicalTokenizer(BaseModule):
         feats = points[..., 3:] if self.in_channels > 3 else None  # (B, N, C0)
         level_xyz: List[Tensor] = [xyz]
         level_feats: List[Tensor] = [points]
+        level_idx: List[Tensor] = [torch.arange(points.shape[1], device=points.device)
+                                   .expand(points.shape[0], -1)]  # (B, N)
         for grouper, encoder in zip(self.groupers, self.encoders):
             groups = grouper(xyz, feats)
+            level_idx.append(level_idx[-1].gather(1, groups['center_idx']))  # (B, N_l)
             feats = encoder(groups['groups'])  # (B, N_l, C_l)
             xyz = groups['centers']  # (B, N_l, 3)
             level_xyz.append(xyz)
@@ -127,7 +131,9 @@ class EPCLHierarchicalTokenizer(BaseModule):
         out = self.token_level(torch.cat([xyz, feats], dim=-1))  # (B, N_{L-1}, 3 + C)
         level_xyz.append(out['centers'])
         level_feats.append(out['tokens'])
+        level_idx.append(level_idx[-1].gather(1, out['center_idx']))  # (B, M)
         out = dict(out)
+        out['level_indices'] = level_idx
         out['level_xyz'] = level_xyz
         out['level_feats'] = level_feats
         return out
