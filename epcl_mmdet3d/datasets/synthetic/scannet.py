@@ -127,7 +127,8 @@ OBJECT_KINDS = _KINDS
 DEMO_CLASSES = tuple(c for c in SCANNET_DET_CLASSES if c in _KINDS)
 
 
-def _yaw_matrix(yaw: float) -> np.ndarray:
+def yaw_matrix(yaw: float) -> np.ndarray:
+    """(3, 3) counter-clockwise rotation about +z (``DepthInstance3DBoxes``' yaw)."""
     c, s = np.cos(yaw), np.sin(yaw)
     return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
 
@@ -208,7 +209,7 @@ def make_scene(rng: np.random.Generator, num_points: int = 20000,
                               for (pl, ph), c in zip(parts, counts)])
         # Turn the part layout by quarter * 90 deg about the footprint centre, then place it.
         centre_local = local / 2
-        pts = (pts - centre_local) @ _yaw_matrix(quarter * np.pi / 2).T + (lo + hi) / 2
+        pts = (pts - centre_local) @ yaw_matrix(quarter * np.pi / 2).T + (lo + hi) / 2
         pts += rng.normal(0, 0.005, pts.shape)  # 5 mm sensor noise
         add(pts, kind.color, i + 3, SCANNET_DET_NYU40_IDS[SCANNET_DET_CLASSES.index(kind.name)])
         # The ground-truth box is the tight box of the object's points (as ScanNet's is of
@@ -243,7 +244,7 @@ def make_scene(rng: np.random.Generator, num_points: int = 20000,
     yaw = rng.uniform(-np.pi, np.pi)
     shift = rng.uniform(-2.0, 2.0, 3) * np.array([1, 1, 0])
     align = np.eye(4)
-    align[:3, :3] = _yaw_matrix(yaw)
+    align[:3, :3] = yaw_matrix(yaw)
     align[:3, 3] = shift
     unalign = np.linalg.inv(align)
     xyz_scan = xyz @ unalign[:3, :3].T + unalign[:3, 3]

@@ -30,7 +30,7 @@ import pickle
 import numpy as np
 
 from .box_surface import sample_box_surface
-from .scannet import OBJECT_KINDS
+from .scannet import OBJECT_KINDS, yaw_matrix
 
 #: The 10 SUN RGB-D detection classes, in mmdet3d's order.
 SUNRGBD_CLASSES = ('bed', 'table', 'sofa', 'chair', 'toilet', 'desk', 'dresser',
@@ -40,12 +40,6 @@ SUNRGBD_DEMO_SHAPES = {'bed': 'bed', 'table': 'table', 'sofa': 'sofa', 'chair': 
                        'dresser': 'cabinet', 'bookshelf': 'bookshelf'}
 #: The placed classes in SUN RGB-D's order (the demo config's class list).
 SUNRGBD_DEMO_CLASSES = tuple(c for c in SUNRGBD_CLASSES if c in SUNRGBD_DEMO_SHAPES)
-
-
-def _yaw_matrix(yaw: float) -> np.ndarray:
-    """(3, 3) counter-clockwise rotation about +z (``DepthInstance3DBoxes``' yaw)."""
-    c, s = np.cos(yaw), np.sin(yaw)
-    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
 
 
 def make_sunrgbd_scene(rng: np.random.Generator, num_points: int = 20000,
@@ -96,7 +90,7 @@ def make_sunrgbd_scene(rng: np.random.Generator, num_points: int = 20000,
         pts = np.concatenate([sample_box_surface(rng, pl, ph, c)[0]
                               for (pl, ph), c in zip(parts, counts)])  # (n, 3)
         centre = np.array([xy[0], xy[1], floor_z + size[2] / 2])  # gravity centre
-        pts = (pts - size / 2) @ _yaw_matrix(yaw).T + centre  # turn, then place
+        pts = (pts - size / 2) @ yaw_matrix(yaw).T + centre  # turn, then place
         pts += rng.normal(0, 0.005, pts.shape)  # 5 mm sensor noise
         xyz.append(pts)
         rgb.append(np.clip(np.asarray(kind.color) / 255 + rng.normal(0, 0.05, pts.shape),
