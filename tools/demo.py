@@ -14,9 +14,9 @@ import pickle
 import time
 
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 from epcl_mmdet3d.datasets.synthetic import create_synthetic_scannet
+from epcl_mmdet3d.engine import build_runner
 
 
 def parse_args():
@@ -68,7 +68,7 @@ def main():
             if 'T_max' in sched:
                 sched.T_max = sched.end - sched.begin
         cfg.param_scheduler = scheds
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     start = time.time()
     runner.train()
     print(f'training took {time.time() - start:.0f} s')

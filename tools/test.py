@@ -10,11 +10,9 @@ import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
 import epcl_mmdet3d  # noqa: F401  (registers the modules, allow-lists checkpoints)
-from epcl_mmdet3d.engine import prepare_cpu_distributed
+from epcl_mmdet3d.engine import build_runner, prepare_cpu_distributed
 from epcl_mmdet3d.utils import resolve_config
 
 
@@ -71,7 +69,7 @@ def build_cfg(args):
 def main(argv=None):
     cfg = build_cfg(parse_args(argv))
     prepare_cpu_distributed(cfg)  # --launcher pytorch without CUDA: gloo
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    runner = build_runner(cfg)  # cfg.runner_type (EPCLRunner) from mmdet3d's registry
     runner.test()
 
 

@@ -15,11 +15,11 @@ from .optimizers import (
     EPCLOptimWrapperConstructor,
     EPCLSelectiveClipOptimWrapper,
 )
-from .runner import EPCLRunner
+from .runner import EPCLRunner, build_runner
 
 __all__ = [
     'EPCLAmpOptimWrapper', 'EPCLAtomicLocalBackend', 'EPCLCheckpointHook', 'EPCLClassNamesHook',
     'EPCLFrozenWeightsCheckHook', 'EPCLModelSelectionHook', 'EPCLOptimWrapperConstructor',
     'EPCLRandomStateHook', 'EPCLRunner', 'EPCLSelectiveClipOptimWrapper', 'EPCLVisualizationHook',
-    'allow_mmengine_checkpoints', 'prepare_cpu_distributed'
+    'allow_mmengine_checkpoints', 'build_runner', 'prepare_cpu_distributed'
 ]

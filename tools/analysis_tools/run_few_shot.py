@@ -21,9 +21,9 @@ import time
 
 import numpy as np
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
 
 from epcl_mmdet3d.datasets.modelnet40 import fold_file_name, read_fold
+from epcl_mmdet3d.engine import build_runner
 
 
 def parse_args():
@@ -73,7 +73,7 @@ def main():
     results = {}
     for path in paths:
         name = osp.splitext(osp.basename(path))[0]
-        runner = Runner.from_cfg(fold_config(base, path, osp.join(work_root, name)))
+        runner = build_runner(fold_config(base, path, osp.join(work_root, name)))
         runner.train()
         metrics = runner.test()
         if args.metric not in metrics:

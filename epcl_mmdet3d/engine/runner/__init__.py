@@ -1,4 +1,5 @@
+from .build_runner import build_runner
 from .checkpoint_files import checkpoint_problem, find_resumable_checkpoint
 from .epcl_runner import EPCLRunner
 
-__all__ = ['EPCLRunner', 'checkpoint_problem', 'find_resumable_checkpoint']
+__all__ = ['EPCLRunner', 'build_runner', 'checkpoint_problem', 'find_resumable_checkpoint']
