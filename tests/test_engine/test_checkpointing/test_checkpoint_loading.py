@@ -1,9 +1,11 @@
-"""Resume and load_from of real mmengine checkpoints under weights-only loading."""
+"""Resume and load_from of real mmengine checkpoints under weights-only loading
+(``checkpointing/checkpoint_loading.py``)."""
 import pickle
 
 import pytest
 import torch
 from mmdet3d.registry import MODELS
+from mmengine.config import ConfigDict
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
 from torch import nn
@@ -101,3 +103,13 @@ def test_getattr_stand_in_is_restricted(tmp_path):
     torch.save({'x': _Sneaky()}, path)
     with pytest.raises(pickle.UnpicklingError, match='refuses getattr'):
         torch.load(path)
+
+
+def test_configdict_in_meta_loads_weights_only(tmp_path):
+    """dataset_meta of segmentation datasets holds ConfigDict."""
+    path = tmp_path / 'ckpt.pth'
+    meta = dict(dataset_meta=dict(label2cat=ConfigDict({0: 'ceiling', 1: 'floor'})))
+    torch.save(dict(meta=meta, state_dict={'w': torch.ones(2)}), path)
+    ckpt = torch.load(path, map_location='cpu', weights_only=True)
+    assert ckpt['meta']['dataset_meta']['label2cat'][1] == 'floor'
+    assert isinstance(ckpt['meta']['dataset_meta']['label2cat'], ConfigDict)

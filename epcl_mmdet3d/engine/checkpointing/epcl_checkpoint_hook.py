@@ -7,7 +7,7 @@ from mmdet3d.registry import HOOKS
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
 
-from ..fileio import atomic_write
+from .epcl_atomic_local_backend import atomic_write
 
 ATOMIC_BACKEND_ARGS = dict(backend='epcl_atomic_local')
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import epcl_mmdet3d  # noqa: F401  (allow-lists what checkpoints hold)
-from epcl_mmdet3d.engine.hooks.epcl_random_state_hook import (
+from epcl_mmdet3d.engine.checkpointing.epcl_random_state_hook import (
     capture_random_state,
     restore_random_state,
 )

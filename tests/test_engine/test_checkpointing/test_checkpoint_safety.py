@@ -15,9 +15,12 @@ from torch.utils.data import Dataset
 
 import epcl_mmdet3d  # noqa: F401
 from epcl_mmdet3d.engine import EPCLAtomicLocalBackend, EPCLCheckpointHook, EPCLRunner
-from epcl_mmdet3d.engine.fileio import atomic_write
-from epcl_mmdet3d.engine.hooks import EPCLRandomStateHook
-from epcl_mmdet3d.engine.runner import checkpoint_problem, find_resumable_checkpoint
+from epcl_mmdet3d.engine.checkpointing import (
+    EPCLRandomStateHook,
+    atomic_write,
+    checkpoint_problem,
+    find_resumable_checkpoint,
+)
 
 _RUN_IDS = itertools.count()
 

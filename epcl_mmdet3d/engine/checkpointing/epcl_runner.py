@@ -1,11 +1,16 @@
-"""mmengine's Runner with crash-safe checkpoints and exact resume switched on."""
+"""mmengine's Runner with crash-safe checkpoints and exact resume switched on, and the
+one way every tool of ours builds its runner."""
 import copy
 
 from mmdet3d.registry import RUNNERS
+from mmengine.config import Config
+from mmengine.registry import RUNNERS as ROOT_RUNNERS
+from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from ..hooks import EPCLCheckpointHook, EPCLRandomStateHook
 from .checkpoint_files import checkpoint_problem, find_resumable_checkpoint
+from .epcl_checkpoint_hook import EPCLCheckpointHook
+from .epcl_random_state_hook import EPCLRandomStateHook
 
 
 @RUNNERS.register_module()
@@ -55,3 +60,16 @@ class EPCLRunner(Runner):
                                     'newest complete one in the work dir'
                                     if self._resume else ''))
         super().load_or_resume()
+
+
+def build_runner(cfg: Config) -> Runner:
+    """``cfg.runner_type`` (e.g. ``'EPCLRunner'``, in our base runtime) or mmengine's Runner.
+
+    The runner type is registered in mmdet3d's registry, which mmengine's root registry
+    searches only under a default scope: the config's ``default_scope`` ('mmdet3d') is set
+    first, as the Runner would set it anyway.
+    """
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    init_default_scope(cfg.get('default_scope', 'mmdet3d'))
+    return ROOT_RUNNERS.build(cfg)

@@ -8,9 +8,9 @@ from mmengine.registry import RUNNERS
 
 import epcl_mmdet3d  # noqa: F401
 from epcl_mmdet3d.datasets.synthetic import create_synthetic_scannet
-from epcl_mmdet3d.engine.hooks import EPCLRandomStateHook
+from epcl_mmdet3d.engine.checkpointing import EPCLRandomStateHook
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CONFIG = osp.join(ROOT, 'configs', 'epcl_scannet_det_demo.py')
 
 

@@ -1,0 +1,22 @@
+"""Generic resume machinery (nothing EPCL-specific): checkpoints that a kill cannot leave
+incomplete, ``--resume`` that finds the newest complete one, runs that resume exactly, and
+weights-only loading of mmengine checkpoints.
+
+- ``EPCLRunner`` / ``build_runner``: mmengine's Runner with the pieces below switched on.
+- ``EPCLCheckpointHook`` + ``EPCLAtomicLocalBackend``: atomic saves, removals only after.
+- ``EPCLRandomStateHook``: random states and sampler seed in every checkpoint.
+- ``checkpoint_files``: which checkpoint is complete and which one to resume from.
+- ``checkpoint_loading``: the allow-list torch's weights-only unpickler needs.
+"""
+from .checkpoint_files import checkpoint_problem, find_resumable_checkpoint
+from .checkpoint_loading import allow_mmengine_checkpoints
+from .epcl_atomic_local_backend import EPCLAtomicLocalBackend, atomic_write
+from .epcl_checkpoint_hook import EPCLCheckpointHook
+from .epcl_random_state_hook import EPCLRandomStateHook
+from .epcl_runner import EPCLRunner, build_runner
+
+__all__ = [
+    'EPCLAtomicLocalBackend', 'EPCLCheckpointHook', 'EPCLRandomStateHook', 'EPCLRunner',
+    'allow_mmengine_checkpoints', 'atomic_write', 'build_runner', 'checkpoint_problem',
+    'find_resumable_checkpoint'
+]
