@@ -1,13 +1,13 @@
 # EPCL semantic segmentation on S3DIS, Area 5 held out (paper section 4.3:
 # mIoU 72.6 / mAcc 84.1). A hierarchical tokenizer (4096 -> 2048 -> 1024 -> 512
-# points) feeds its deepest level to a frozen CLIP ViT-B/16; a feature-propagation
+# points) feeds its deepest level to a frozen CLIP ViT-B/32; a feature-propagation
 # head decodes back to every point. Data: mmdet3d's S3DIS converter output
 # (or tools/dataset_converters/create_synthetic_s3dis.py for a synthetic stand-in)
 # under data/s3dis/.
 _base_ = [
     'mmdet3d::_base_/datasets/s3dis-seg.py',
     './_base_/default_runtime.py',
-    './_base_/models/epcl_vit-b16.py',
+    './_base_/models/epcl_vit-b32.py',
     './_base_/schedules/epcl_adamw.py',
 ]
 
@@ -25,7 +25,7 @@ model = dict(
     # level widths from the backbone (nothing to keep in step here)
     type='EPCLEncoderDecoder3D',
     data_preprocessor=dict(type='Det3DDataPreprocessor'),
-    backbone=dict(  # CLIP: _base_/models/epcl_vit-b16.py
+    backbone=dict(  # CLIP ViT-B/32, the authors': _base_/models/epcl_vit-b32.py
         tokenizer=dict(
             type='EPCLHierarchicalTokenizer',
             # paper: FPS 4096 -> 2048 -> 1024, three levels; the third level

@@ -8,6 +8,8 @@ from mmdet3d.structures import axis_aligned_bbox_overlaps_3d
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from .box_count import mean_box_count
+
 
 @MODELS.register_module()
 class EPCLSetCriterion(BaseModule):
@@ -25,7 +27,8 @@ class EPCLSetCriterion(BaseModule):
       (delta 1, on the residual in units of pi / A; 3DETR's ``huber_loss``) (matched).
 
     Box losses are summed over matched pairs and divided by the number of ground-truth
-    boxes in the batch (at least 1); the class loss is the weighted mean over queries.
+    boxes in the batch (at least 1; with several processes, the mean of their counts, as
+    3DETR: see ``mean_box_count``); the class loss is the weighted mean over queries.
 
     Args:
         num_classes: C.
@@ -99,7 +102,8 @@ class EPCLSetCriterion(BaseModule):
             res = preds['angle_res_raw'][b, q_idx].gather(-1, bins[:, None]).squeeze(-1)
             sums['loss_angle_reg'] = sums['loss_angle_reg'] + F.huber_loss(
                 res, tgt['angle_residual'][g_idx], reduction='sum', delta=1.0)
-        num_boxes = max(num_boxes, 1)
+        # 3DETR's normaliser: with several processes, the mean of their box counts
+        num_boxes = mean_box_count(num_boxes, cls_logits.device)
         losses = {k: v / num_boxes for k, v in sums.items()}
         losses['loss_cls'] = F.cross_entropy(
             cls_logits.flatten(0, 1), cls_target.flatten(),
