@@ -9,7 +9,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner.checkpoint import load_checkpoint
 
 import epcl_mmdet3d  # noqa: F401
-from epcl_mmdet3d.models.backbones.clip_identity import decode_identity
+from epcl_mmdet3d.models.backbones.base_frozen_tower import decode_identity
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DET = osp.join(ROOT, 'configs', 'epcl_scannet_det_demo.py')

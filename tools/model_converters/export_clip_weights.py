@@ -35,12 +35,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import epcl_mmdet3d  # noqa: F401  (registers the package's own architectures)
-    from epcl_mmdet3d.models.backbones.clip_loading import (
-        _looks_like_path,
+    from epcl_mmdet3d.models.backbones.clip_weights import (
         build_open_clip,
+        looks_like_path,
         save_clip_file,
     )
-    if _looks_like_path(args.pretrained) and args.activation is None:
+    if looks_like_path(args.pretrained) and args.activation is None:
         parser.error('a bare weights file does not say which activation it was trained '
                      'with: give --activation gelu or --activation quick_gelu')
     model, identity = build_open_clip(args.arch, args.pretrained, with_text=not args.visual_only,

@@ -2,6 +2,7 @@ import os.path as osp
 
 import open_clip
 
+from .base_frozen_tower import BaseFrozenTower
 from .epcl_encoder import EPCLEncoder
 from .epcl_pointnet2_backbone import EPCLPointNet2Backbone
 from .frozen_clip_backbone import FrozenCLIPBackbone
@@ -10,4 +11,4 @@ from .frozen_clip_backbone import FrozenCLIPBackbone
 # open_clip's factory, so they build like any other open_clip model.
 open_clip.add_model_config(osp.join(osp.dirname(__file__), 'clip_configs'))
 
-__all__ = ['EPCLEncoder', 'EPCLPointNet2Backbone', 'FrozenCLIPBackbone']
+__all__ = ['BaseFrozenTower', 'EPCLEncoder', 'EPCLPointNet2Backbone', 'FrozenCLIPBackbone']

@@ -5,14 +5,14 @@ import torch
 
 import epcl_mmdet3d  # noqa: F401
 from epcl_mmdet3d.models.backbones import FrozenCLIPBackbone
-from epcl_mmdet3d.models.backbones.clip_identity import (
+from epcl_mmdet3d.models.backbones.base_frozen_tower import state_sha256
+from epcl_mmdet3d.models.backbones.clip_weights import (
     built_activation,
     create_kwargs,
     resolved_model_cfg,
-    state_sha256,
+    save_clip_file,
     tag_activation,
 )
-from epcl_mmdet3d.models.backbones.clip_loading import save_clip_file
 
 TINY = 'EPCL-ViT-Tiny'
 

@@ -1,8 +1,17 @@
-"""Build an open_clip model by name and fill it from a tag, a local file, or a seeded init.
+"""CLIP weights: build an open_clip model by name, fill it, and say which weights it holds.
 
-Every path resolves which activation the weights were trained with (see ``clip_identity``)
-and returns, beside the model, its identity: architecture, tag or file, activation and the
-SHA-256 of the weights the tower holds.
+The role open_clip's ``factory.py`` plays, for ``FrozenCLIPBackbone``: a model is built
+from a pretrained tag, a local file or a seeded init (:func:`build_open_clip`), files are
+read and written with their identity (:func:`read_clip_file`, :func:`save_clip_file`),
+and the identity says which CLIP it is: architecture, tag or file, activation and the
+SHA-256 of the weights.
+
+OpenAI's CLIP weights were trained with QuickGELU (``x * sigmoid(1.702 x)``); most LAION /
+DataComp tags with exact GELU. open_clip 3.3 records this per pretrained tag
+(``open_clip.get_pretrained_cfg(arch, tag)['quick_gelu']``) but ``create_model`` only warns
+when the architecture disagrees. Here the activation is resolved once, from the tag's own
+metadata, from the metadata of a file written by ``tools/model_converters/
+export_clip_weights.py``, or from the config, and a contradiction is an error.
 """
 import os
 import warnings
@@ -12,22 +21,116 @@ import torch
 from mmengine.logging import MMLogger
 from torch import Tensor, nn
 
-from .clip_identity import (
-    FILE_FORMAT,
-    FILE_META_KEY,
-    arch_activation,
-    base_arch,
-    built_activation,
-    check_finite,
-    create_kwargs,
-    state_sha256,
-    tag_activation,
-)
+from .base_frozen_tower import state_sha256
+
+ACTIVATIONS = ('gelu', 'quick_gelu')
+# what a weights file written by the export tool holds beside 'state_dict'
+FILE_META_KEY = 'epcl_clip'
+FILE_FORMAT = 'epcl-clip-weights/1'
+_QUICKGELU_SUFFIX = '-quickgelu'
+# keys of open_clip's pretrained-tag table that concern downloading or preprocessing only;
+# any other key might change the network, and we would not know how to apply it
+_TAG_KEYS_WITHOUT_MODEL_EFFECT = frozenset(
+    {'url', 'hf_hub', 'mean', 'std', 'interpolation', 'resize_mode', 'quick_gelu',
+     'license', 'notes', 'name', 'hf_model_name'})
+
+
+def arch_activation(arch: str) -> str:
+    """The activation open_clip's own config of ``arch`` builds ('gelu' or 'quick_gelu')."""
+    import open_clip
+    cfg = open_clip.get_model_config(arch)
+    if cfg is None:
+        raise ValueError(f'unknown open_clip architecture {arch!r}; choose one of '
+                         'open_clip.list_models(), e.g. ViT-B-16, ViT-B-32, ViT-L-14')
+    return 'quick_gelu' if cfg.get('quick_gelu', False) else 'gelu'
+
+
+def tag_activation(arch: str, tag: str) -> str:
+    """The activation open_clip's pretrained tag ``arch/tag`` was trained with.
+
+    Read from open_clip's own tag metadata; a ``-quickgelu`` architecture shares the tags of
+    its base. Refuses a tag whose metadata carries a model setting we cannot apply.
+    """
+    import open_clip
+    cfg = open_clip.get_pretrained_cfg(arch, tag)
+    if not cfg and arch.endswith(_QUICKGELU_SUFFIX):
+        cfg = open_clip.get_pretrained_cfg(arch[:-len(_QUICKGELU_SUFFIX)], tag)
+    if not cfg:
+        raise ValueError(f'{tag!r} is not an open_clip pretrained tag of {arch} (tags: '
+                         f'{open_clip.list_pretrained_tags_by_model(arch)})')
+    unknown = sorted(set(cfg) - _TAG_KEYS_WITHOUT_MODEL_EFFECT)
+    if unknown:
+        raise ValueError(f'open_clip tag {arch}/{tag} carries model settings {unknown} that '
+                         'FrozenCLIPBackbone does not know how to apply; it cannot promise to '
+                         'build the network these weights were trained as')
+    return 'quick_gelu' if cfg.get('quick_gelu', False) else 'gelu'
+
+
+def create_kwargs(arch: str, activation: str) -> Dict[str, bool]:
+    """``open_clip.create_model`` keyword arguments that build ``arch`` with ``activation``."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f'activation must be one of {ACTIVATIONS}, got {activation!r}')
+    own = arch_activation(arch)
+    if own == activation:
+        return {}
+    if activation == 'quick_gelu':
+        return {'force_quick_gelu': True}
+    raise ValueError(f'{arch} is a QuickGELU architecture but activation={activation!r} was '
+                     f'asked for; use the GELU architecture {base_arch(arch)!r} instead')
+
+
+def resolved_model_cfg(arch: str, activation: str) -> dict:
+    """open_clip's model config of ``arch`` as it is built with ``activation``."""
+    import open_clip
+    create_kwargs(arch, activation)  # refuses a contradiction
+    cfg = open_clip.get_model_config(arch)
+    cfg['quick_gelu'] = activation == 'quick_gelu'
+    return cfg
+
+
+def base_arch(arch: str) -> str:
+    """``arch`` without open_clip's ``-quickgelu`` suffix."""
+    return arch[:-len(_QUICKGELU_SUFFIX)] if arch.endswith(_QUICKGELU_SUFFIX) else arch
+
+
+def built_activation(tower: nn.Module) -> str:
+    """The activation the MLPs of a built open_clip tower use: 'gelu' or 'quick_gelu'."""
+    from open_clip.transformer import QuickGELU
+    kinds = {('quick_gelu' if isinstance(m, QuickGELU) else 'gelu')
+             for m in tower.modules() if isinstance(m, (QuickGELU, nn.GELU))}
+    if len(kinds) != 1:
+        raise ValueError(f'could not tell the activation of {type(tower).__name__}: '
+                         f'found {sorted(kinds) or "none"}')
+    return kinds.pop()
+
+
+def check_finite(state: Dict[str, Tensor], source: str) -> None:
+    """Refuse weights holding NaN or Inf, naming the first such tensor."""
+    for name, tensor in state.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            bad = int((~torch.isfinite(tensor)).sum())
+            raise ValueError(f'CLIP weights {source!r}: tensor {name!r} holds {bad} NaN/Inf '
+                             f'value(s) of {tensor.numel()}; the file is corrupt or was saved '
+                             'from a diverged model. Export the weights again '
+                             '(tools/model_converters/export_clip_weights.py)')
+
+
+def describe(identity: Optional[dict]) -> str:
+    """One line naming a CLIP identity, for messages."""
+    if not identity:
+        return 'an unknown CLIP'
+    source = (f"tag {identity['tag']!r}" if identity.get('tag') else
+              f"file {identity['file']!r}" if identity.get('file') else
+              f"random weights (seed {identity.get('seed')})")
+    return (f"{identity.get('arch')} from {source}, activation "
+            f"{identity.get('activation')}, sha256 {str(identity.get('sha256'))[:16]}...")
+
 
 _CHECKPOINT_SUFFIXES = ('.pt', '.pth', '.bin', '.ckpt', '.safetensors')
 
 
-def _looks_like_path(pretrained: str) -> bool:
+def looks_like_path(pretrained: str) -> bool:
+    """Whether ``pretrained`` names a local file rather than an open_clip tag."""
     return (os.sep in pretrained or pretrained.endswith(_CHECKPOINT_SUFFIXES)
             or os.path.exists(pretrained))
 
@@ -117,11 +220,6 @@ def save_clip_file(state: Dict[str, Tensor], identity: dict, path: str,
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     torch.save({FILE_META_KEY: meta, 'state_dict': state}, path)
     return meta
-
-
-def read_state_dict(path: str) -> Dict[str, Tensor]:
-    """The state dict of :func:`read_clip_file` alone."""
-    return read_clip_file(path)[0]
 
 
 def load_into(module: nn.Module, state: Dict[str, Tensor], arch: str, source: str) -> None:
@@ -216,7 +314,7 @@ def build_open_clip(arch: str, pretrained: Optional[str], with_text: bool,
             model = open_clip.create_model(arch, pretrained=None,
                                            **create_kwargs(arch, activation))
         identity['seed'] = seed
-    elif _looks_like_path(pretrained):
+    elif looks_like_path(pretrained):
         state, meta = read_clip_file(pretrained)
         activation = _file_activation(arch, pretrained, meta, activation)
         model = open_clip.create_model(arch, pretrained=None, **create_kwargs(arch, activation))
@@ -255,7 +353,7 @@ def build_open_clip(arch: str, pretrained: Optional[str], with_text: bool,
     if built_activation(model.visual) != activation:  # a guard on open_clip, not on users
         raise RuntimeError(f'open_clip built {arch} with {built_activation(model.visual)} '
                            f'instead of {activation}')
-    if pretrained is not None and not _looks_like_path(pretrained):
+    if pretrained is not None and not looks_like_path(pretrained):
         check_finite({k: v for k, v in model.state_dict().items()
                       if with_text or k.startswith('visual.')}, f'{arch}/{pretrained}')
     identity.update(activation=activation, open_clip=open_clip.__version__)
