@@ -2,7 +2,7 @@
 # mIoU 72.6 / mAcc 84.1). A hierarchical tokenizer (4096 -> 2048 -> 1024 -> 512
 # points) feeds its deepest level to a frozen CLIP ViT-B/16; a feature-propagation
 # head decodes back to every point. Data: mmdet3d's S3DIS converter output
-# (or tools/dataset_converters/create_synthetic_s3dis.py for a synthetic stand-in)
+# (or tools/synthetic_data/create_synthetic_s3dis.py for a synthetic stand-in)
 # under data/s3dis/.
 _base_ = [
     'mmdet3d::_base_/datasets/s3dis-seg.py',

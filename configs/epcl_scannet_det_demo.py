@@ -1,5 +1,5 @@
 # A CPU-sized version of epcl_scannet_det.py for the demo (tools/demo.py, `make demo`):
-# synthetic ScanNet-format rooms (tools/dataset_converters/create_synthetic_scannet.py),
+# synthetic ScanNet-format rooms (tools/synthetic_data/create_synthetic_scannet.py),
 # the tiny test CLIP
 # "EPCL-ViT-Tiny" (width 64, 2 layers, randomly initialised and frozen: no weights are
 # downloaded), and small numbers everywhere. Same code path as the full config.

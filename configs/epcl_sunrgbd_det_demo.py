@@ -1,5 +1,5 @@
 # A CPU-sized version of epcl_sunrgbd_det.py: synthetic SUN RGB-D-format scenes with yawed
-# furniture (tools/dataset_converters/create_synthetic_sunrgbd.py), the tiny test CLIP
+# furniture (tools/synthetic_data/create_synthetic_sunrgbd.py), the tiny test CLIP
 # "EPCL-ViT-Tiny" (randomly initialised, frozen; nothing downloaded), small numbers.
 # Same code path as the full config, the yaw bins included.
 _base_ = ['./epcl_sunrgbd_det.py']

@@ -1,7 +1,7 @@
 # The GroupFree3D demo with the EPCL backbone: the same delta as
-# ../groupfree3d_epcl-vitb16_head-L6-O256_4xb8_scannet-seg.py over the baseline demo,
+# ../groupfree3d_epcl_scannet_det.py over the baseline demo,
 # with the tiny test CLIP (EPCL-ViT-Tiny: width 64, 2 layers, random frozen weights).
-_base_ = ['./groupfree3d_pointnet2_synthetic-scannet_demo.py']
+_base_ = ['./groupfree3d_pointnet2_scannet_det_demo.py']
 
 model = dict(
     backbone=dict(

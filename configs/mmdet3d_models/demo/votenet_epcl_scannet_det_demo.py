@@ -1,7 +1,7 @@
 # The VoteNet demo with the EPCL backbone: the same delta as
-# ../votenet_epcl-vitb16_8xb8_scannet-3d.py over the baseline demo, with the tiny
+# ../votenet_epcl_scannet_det.py over the baseline demo, with the tiny
 # test CLIP (EPCL-ViT-Tiny: width 64, 2 layers, random frozen weights; no download).
-_base_ = ['./votenet_pointnet2_synthetic-scannet_demo.py']
+_base_ = ['./votenet_pointnet2_scannet_det_demo.py']
 
 model = dict(
     backbone=dict(
