@@ -34,8 +34,9 @@ model = dict(
             num_neighbors=(32, 32, 32),  # PointNet++ SSG's group size
             in_channels=in_channels,
             level_channels=(128, 256),  # feature widths of the two grouping levels
-            level_hidden=((64, 64), (128, 128)),
-            token_hidden=(128, 256)),
+            level_hidden=((64, 64), (128, 128)),  # group encoder widths per level
+            token_hidden=(128, 256),
+            encoder=dict(type='EPCLMiniPointNet')),  # the group encoder of every level
         # the paper gives no task-token count for segmentation: one per class
         task_token=dict(type='EPCLTaskToken', num_tokens=num_classes)),
     decode_head=dict(

@@ -15,7 +15,7 @@ model = dict(
         tokenizer=dict(
             num_tokens=128,  # 2048 points / 128 tokens = 16 points per token
             num_neighbors=16,
-            hidden_channels=(32, 64),  # mini-PointNet widths (CPU-sized)
+            encoder=dict(hidden_channels=(32, 64)),  # mini-PointNet widths (CPU-sized)
             pos_hidden=32),
         task_token=dict(num_tokens=4),
         clip=dict(arch='EPCL-ViT-Tiny', pretrained=None, embed_dropout=0.0)),

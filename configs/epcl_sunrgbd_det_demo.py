@@ -11,7 +11,8 @@ num_points = 2048  # points per scene fed to the model (the files hold 10000)
 
 model = dict(
     backbone=dict(
-        tokenizer=dict(num_tokens=128, num_neighbors=16, hidden_channels=(32, 64),
+        tokenizer=dict(num_tokens=128, num_neighbors=16,
+                       encoder=dict(hidden_channels=(32, 64)),
                        pos_hidden=32),  # CPU-sized, as the ScanNet demo
         task_token=dict(num_tokens=4),
         clip=dict(arch='EPCL-ViT-Tiny', pretrained=None, embed_dropout=0.0)),

@@ -13,7 +13,8 @@ model = dict(
             type='EPCLEncoder',
             # 256 tokens = the baseline demo's 256 seeds
             tokenizer=dict(type='EPCLTokenizer', num_tokens=256, num_neighbors=32,
-                           hidden_channels=(64, 128), pos_hidden=64),
+                           encoder=dict(type='EPCLMiniPointNet', hidden_channels=(64, 128)),
+                           pos_hidden=64),
             task_token=dict(type='EPCLTaskToken', num_tokens=4),
             clip=dict(type='FrozenCLIPBackbone', arch='EPCL-ViT-Tiny', pretrained=None,
                       embed_dropout=0.0))))
