@@ -66,7 +66,7 @@ def _build(setting, variant, scale):
     elif variant == 'frozen-cp':
         clip.with_cp = True
     elif variant == 'light-tokenizer':
-        backbone.tokenizer.encoder = 'set_abstraction'
+        backbone.tokenizer.encoder = dict(type='EPCLSetAbstractionMLP')  # 64-128-256
     tok = backbone.tokenizer
     points = max(64, round(FULL[setting]['points'] * scale))
     batch = max(1, round(FULL[setting]['batch'] * scale))
@@ -133,7 +133,7 @@ class _Timer:
 def _instrument(model, timer):
     """Forward hooks on the tokenizer, its groupers, the task tokens and the tower;
     gradient hooks on the tower's output and the tokens (where the backward passes)."""
-    from epcl_mmdet3d.models.layers import PointGrouper
+    from epcl_mmdet3d.models.layers import EPCLPointGrouper
     backbone = getattr(model, 'backbone', None) or getattr(model, 'encoder')
     starts = {}
 
@@ -154,7 +154,7 @@ def _instrument(model, timer):
     backbone.tokenizer.register_forward_pre_hook(pre('tokenizer_fwd'))
     backbone.tokenizer.register_forward_hook(post('tokenizer_fwd', 'tokens_grad', 'tokens'))
     for module in backbone.tokenizer.modules():
-        if isinstance(module, PointGrouper):
+        if isinstance(module, EPCLPointGrouper):
             module.register_forward_pre_hook(pre('grouping'))
             module.register_forward_hook(post('grouping'))
     if backbone.task_token is not None:

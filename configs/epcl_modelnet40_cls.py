@@ -39,7 +39,8 @@ model = dict(
             type='EPCLTokenizer',
             num_tokens=64,  # M patch centres (FPS)
             num_neighbors=32,  # K points per patch (kNN)
-            in_channels=3),  # 6 with use_normals=True
+            in_channels=3,  # 6 with use_normals=True
+            encoder=dict(type='EPCLMiniPointNet', hidden_channels=(128, 256))),
         task_token=dict(type='EPCLTaskToken', num_tokens=40),  # T, paper's value
         clip=dict(with_text=True)),  # the text tower embeds the class names once
     head=dict(hidden_channels=(256, 256), dropout=0.2),  # appendix C: dropout 0.2

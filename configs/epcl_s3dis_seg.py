@@ -2,7 +2,7 @@
 # mIoU 72.6 / mAcc 84.1). A hierarchical tokenizer (4096 -> 2048 -> 1024 -> 512
 # points) feeds its deepest level to a frozen CLIP ViT-B/32; a feature-propagation
 # head decodes back to every point. Data: mmdet3d's S3DIS converter output
-# (or tools/dataset_converters/create_synthetic_s3dis.py for a synthetic stand-in)
+# (or tools/synthetic_data/create_synthetic_s3dis.py for a synthetic stand-in)
 # under data/s3dis/.
 _base_ = [
     'mmdet3d::_base_/datasets/s3dis-seg.py',
@@ -34,8 +34,9 @@ model = dict(
             num_neighbors=(32, 32, 32),  # PointNet++ SSG's group size
             in_channels=in_channels,
             level_channels=(128, 256),  # feature widths of the two grouping levels
-            level_hidden=((64, 64), (128, 128)),
-            token_hidden=(128, 256)),
+            level_hidden=((64, 64), (128, 128)),  # group encoder widths per level
+            token_hidden=(128, 256),
+            encoder=dict(type='EPCLMiniPointNet')),  # the group encoder of every level
         # the paper gives no task-token count for segmentation: one per class
         task_token=dict(type='EPCLTaskToken', num_tokens=num_classes)),
     decode_head=dict(

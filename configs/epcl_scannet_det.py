@@ -20,14 +20,18 @@ model = dict(
             type='EPCLTokenizer',
             num_tokens=2048,  # token centres by FPS (3DETR's pre-encoder keeps 2048)
             num_neighbors=64,  # kNN group size (3DETR's pre-encoder groups 64 points)
-            in_channels=3),  # xyz only, as 3DETR (set 6 and use_dim below for colour)
+            in_channels=3,  # xyz only, as 3DETR (set 6 and use_dim below for colour)
+            # the paper's group encoder; dict(type='EPCLSetAbstractionMLP') is a lighter
+            # one with 3DETR's pre-encoder widths (64-128-256)
+            encoder=dict(type='EPCLMiniPointNet', hidden_channels=(128, 256))),
         task_token=dict(type='EPCLTaskToken', num_tokens=40)),  # as the classification
     bbox_head=dict(
         type='EPCL3DETRHead',
         num_classes=num_classes,
         num_queries=256,  # 3DETR: 256 queries on ScanNet
         embed_dims=256,  # 3DETR decoder width
-        decoder=dict(num_layers=8, num_heads=4, ffn_channels=256, dropout=0.1),
+        decoder=dict(type='EPCLTransformerDecoder', num_layers=8, num_heads=4,
+                     ffn_channels=256, dropout=0.1),
         gauss_scale=1.0,  # 3DETR's Fourier feature scale
         mlp_channels=256,
         mlp_dropout=0.3,  # 3DETR's --mlp_dropout (conv-BN-ReLU-dropout x 2 per head)
@@ -37,13 +41,17 @@ model = dict(
         in_norm=True,
         box_coder=dict(
             type='EPCL3DETRBoxCoder',
-            num_angle_bins=1,  # ScanNet boxes are axis-aligned: one bin, yaw 0
+            # ScanNet boxes are axis-aligned: one bin, yaw 0. With one bin the head builds
+            # no yaw MLPs and logs no yaw losses (3DETR builds them and trains the unused
+            # residual towards 0; deliberate difference, docs/detection_3detr.md)
+            num_angle_bins=1,
             center_range=1.0),  # centre offset within +-0.5 m of the query
         criterion=dict(
             type='EPCLSetCriterion',
             matcher=dict(type='EPCLHungarianMatcher', cost_giou=2.0, cost_class=1.0,
                          cost_center=0.0, cost_objectness=0.0),
             no_object_weight=0.25,  # weight of the "no object" class in the CE
+            # 3DETR's weights; the two yaw weights act only with more than one angle bin
             loss_weights=dict(loss_cls=1.0, loss_giou=1.0, loss_center=5.0,
                               loss_size=1.0, loss_angle_cls=0.1, loss_angle_reg=0.5))),
     # 3DETR's parse_predictions (EPCL3DETRPostProcessor): drop boxes holding < 5 points,

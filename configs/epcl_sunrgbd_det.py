@@ -20,14 +20,16 @@ model = dict(
             type='EPCLTokenizer',
             num_tokens=2048,  # 3DETR's pre-encoder keeps 2048 points on both data sets
             num_neighbors=64,
-            in_channels=3),  # xyz only (3DETR's default: no colour, no height)
+            in_channels=3,  # xyz only (3DETR's default: no colour, no height)
+            encoder=dict(type='EPCLMiniPointNet', hidden_channels=(128, 256))),
         task_token=dict(type='EPCLTaskToken', num_tokens=40)),
     bbox_head=dict(
         type='EPCL3DETRHead',
         num_classes=num_classes,
         num_queries=128,  # 3DETR: 128 queries on SUN RGB-D
         embed_dims=256,
-        decoder=dict(num_layers=8, num_heads=4, ffn_channels=256, dropout=0.1),
+        decoder=dict(type='EPCLTransformerDecoder', num_layers=8, num_heads=4,
+                     ffn_channels=256, dropout=0.1),
         gauss_scale=1.0,
         mlp_channels=256,
         mlp_dropout=0.3,  # 3DETR's --mlp_dropout

@@ -34,7 +34,7 @@ def _read_nonempty_lines(path: str, what: str) -> List[str]:
             'layout (modelnet40_shape_names.txt, modelnet40_train.txt, '
             'modelnet40_test.txt, <class>/<shape_id>.txt); check data_root, or '
             'generate a synthetic set with '
-            'tools/dataset_converters/create_synthetic_modelnet40.py.')
+            'tools/synthetic_data/create_synthetic_modelnet40.py.')
     with open(path, encoding='utf-8') as f:
         return [line.strip() for line in f if line.strip()]
 

@@ -24,7 +24,9 @@ class EPCLSetCriterion(BaseModule):
     - ``loss_center``: L1 of normalised centres of the matched pairs;
     - ``loss_size``: L1 of normalised sizes of the matched pairs;
     - ``loss_angle_cls`` / ``loss_angle_reg``: yaw bin CE and residual Huber loss
-      (delta 1, on the residual in units of pi / A; 3DETR's ``huber_loss``) (matched).
+      (delta 1, on the residual in units of pi / A; 3DETR's ``huber_loss``) (matched);
+      only when the predictions hold ``angle_cls`` / ``angle_res_raw`` (the head
+      predicts no yaw with one angle bin, so the log shows no yaw terms then).
 
     Box losses are summed over matched pairs and divided by the number of ground-truth
     boxes in the batch (at least 1; with several processes, the mean of their counts, as
@@ -59,22 +61,25 @@ class EPCLSetCriterion(BaseModule):
 
         Args:
             preds: ``cls_logits`` (B, Q, C + 1), ``corners`` (B, Q, 6),
-                ``center_normalized`` (B, Q, 3), ``size_normalized`` (B, Q, 3),
-                ``angle_cls`` (B, Q, A), ``angle_res_raw`` (B, Q, A).
+                ``center_normalized`` (B, Q, 3), ``size_normalized`` (B, Q, 3), and
+                optionally ``angle_cls`` (B, Q, A), ``angle_res_raw`` (B, Q, A).
             targets: per scene, ``labels`` (G,) long, ``corners`` (G, 6),
                 ``center_normalized`` (G, 3), ``size_normalized`` (G, 3),
                 ``angle_bin`` (G,) long, ``angle_residual`` (G,).
 
         Returns:
-            dict of weighted scalar losses, one per non-zero entry of ``loss_weights``.
+            dict of weighted scalar losses, one per non-zero entry of ``loss_weights``
+            (the yaw terms only with yaw predictions).
         """
         cls_logits = preds['cls_logits']
         bsz, num_q = cls_logits.shape[:2]
         cls_prob = cls_logits.detach().softmax(-1)  # (B, Q, C + 1)
         cls_target = cls_logits.new_full((bsz, num_q), self.num_classes, dtype=torch.long)
         zero = cls_logits.sum() * 0  # keeps the graph for scenes without boxes
-        sums = dict(loss_giou=zero, loss_center=zero, loss_size=zero,
-                    loss_angle_cls=zero, loss_angle_reg=zero)
+        with_yaw = 'angle_cls' in preds
+        sums = dict(loss_giou=zero, loss_center=zero, loss_size=zero)
+        if with_yaw:
+            sums.update(loss_angle_cls=zero, loss_angle_reg=zero)
         num_boxes = 0
         for b, tgt in enumerate(targets):
             num_gt = tgt['labels'].numel()
@@ -96,6 +101,8 @@ class EPCLSetCriterion(BaseModule):
             sums['loss_size'] = sums['loss_size'] + F.l1_loss(
                 preds['size_normalized'][b, q_idx], tgt['size_normalized'][g_idx],
                 reduction='sum')
+            if not with_yaw:
+                continue
             bins = tgt['angle_bin'][g_idx]  # (K,)
             sums['loss_angle_cls'] = sums['loss_angle_cls'] + F.cross_entropy(
                 preds['angle_cls'][b, q_idx], bins, reduction='sum')

@@ -19,8 +19,8 @@ def test_loss_keys_finite_and_gradients_reach_trainable_parts():
     model.train()
     inputs, samples = _batch()
     losses = model.loss(inputs, samples)
-    names = ('loss_cls', 'loss_giou', 'loss_center', 'loss_size', 'loss_angle_cls',
-             'loss_angle_reg')
+    # one angle bin (the tiny detector's, as ScanNet's): no yaw terms in the log
+    names = ('loss_cls', 'loss_giou', 'loss_center', 'loss_size')
     assert set(losses) == set(names) | {f'd0.{n}' for n in names}
     assert all(torch.isfinite(v) and v.dim() == 0 for v in losses.values())
     sum(losses.values()).backward()
@@ -135,3 +135,41 @@ def test_yawed_head_predicts_yawed_boxes():
     boxes = out[0].pred_instances_3d.bboxes_3d
     assert boxes.with_yaw and len(boxes) > 0
     assert (boxes.yaw.abs() <= torch.pi + 1e-6).all() and (boxes.yaw != 0).any()
+
+
+@pytest.mark.parametrize('num_bins', [1, 12])
+def test_yaw_losses_and_heads_only_with_more_than_one_bin(num_bins):
+    cfg = tiny_detector_cfg()
+    cfg['bbox_head']['box_coder'] = dict(type='EPCL3DETRBoxCoder', num_angle_bins=num_bins)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg).train()
+    inputs, samples = _batch()
+    losses = model.loss(inputs, samples)
+    yaw = {'loss_angle_cls', 'loss_angle_reg', 'd0.loss_angle_cls', 'd0.loss_angle_reg'}
+    heads = {'angle_cls', 'angle_res_raw'}
+    if num_bins == 1:  # yaw is 0: nothing to predict, nothing to log
+        assert not yaw & set(losses) and not heads & set(model.bbox_head.pred_heads)
+        layer = model._forward(inputs)['layers'][-1]
+        assert not heads & set(layer) and (layer['angle'] == 0).all()
+    else:
+        assert yaw <= set(losses) and heads <= set(model.bbox_head.pred_heads)
+        assert losses['loss_angle_cls'] > 0 and losses['loss_angle_reg'] > 0
+    sum(losses.values()).backward()  # every trainable head weight gets a gradient (DDP)
+    assert all(p.grad is not None for p in model.bbox_head.parameters() if p.requires_grad)
+
+
+def test_decoder_type_is_honoured():
+    from epcl_mmdet3d.models.layers import EPCLTransformerDecoder
+    cfg = tiny_detector_cfg()
+    cfg['bbox_head']['decoder'] = dict(type='EPCLTransformerDecoder', num_layers=2,
+                                       num_heads=4, ffn_channels=32, dropout=0.0)
+    model = MODELS.build(cfg)
+    assert type(model.bbox_head.decoder) is EPCLTransformerDecoder
+    assert len(model.bbox_head.decoder.layers) == 2
+    cfg['bbox_head']['decoder'] = dict(type='EPCLTransformerDecoderV2', num_layers=2)
+    with pytest.raises(ValueError, match=r"decoder type 'EPCLTransformerDecoderV2' is not "
+                                         r"registered.*'EPCLTransformerDecoder'"):
+        MODELS.build(cfg)
+    cfg['bbox_head']['decoder'] = dict(num_layers=2, embed_dims=16)
+    with pytest.raises(ValueError, match=r'decoder.embed_dims \(16\) differs'):
+        MODELS.build(cfg)

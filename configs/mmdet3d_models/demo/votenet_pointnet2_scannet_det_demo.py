@@ -1,7 +1,7 @@
 # The baseline of the demo: mmdet3d's own VoteNet (its PointNet++ backbone) on the
 # synthetic ScanNet-format rooms, CPU-sized. Write the rooms first:
-#   python tools/dataset_converters/create_synthetic_scannet.py data/demo_scannet_det
-# votenet_epcl-tiny_synthetic-scannet_demo.py is this config with the EPCL backbone.
+#   python tools/synthetic_data/create_synthetic_scannet.py data/demo_scannet_det
+# votenet_epcl_scannet_det_demo.py is this config with the EPCL backbone.
 _base_ = ['mmdet3d::votenet/votenet_8xb8_scannet-3d.py']
 # the plugin, and (opt-in) a CPU branch for mmcv's CUDA-only point ops that mmdet3d's
 # PointNet++ layers and heads call; CUDA keeps mmcv's kernels

@@ -1,8 +1,10 @@
 """A mini-PointNet that turns each point group into one feature vector."""
-from typing import Sequence
+from typing import Optional, Sequence
 
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
+from mmdet3d.registry import MODELS
+from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 
@@ -27,8 +29,13 @@ class _PointMLP(nn.Module):
         return self.fc2(self.act(self.norm(x)))
 
 
-class MiniPointNet(nn.Module):
+@MODELS.register_module()
+class EPCLMiniPointNet(BaseModule):
     """Shared MLP, max-pool, concat the pooled feature to each point, MLP, max-pool.
+
+    The paper's group encoder (the default of ``EPCLTokenizer``); a tokenizer selects
+    it with ``encoder=dict(type='EPCLMiniPointNet', ...)`` and fills in
+    ``in_channels`` and ``out_channels``.
 
     Args:
         in_channels: C_in, channels of each grouped point (3 relative xyz + extras).
@@ -37,12 +44,17 @@ class MiniPointNet(nn.Module):
             MLP's hidden layer is ``2 * hidden_channels[1]``.
         norm_cfg: mmcv norm layer config applied inside both MLPs (``BN1d`` or
             ``LN``). BatchNorm shares statistics across the batch in train mode.
+        init_cfg: mmengine init config.
     """
 
     def __init__(self, in_channels: int, out_channels: int,
                  hidden_channels: Sequence[int] = (128, 256),
-                 norm_cfg: dict = dict(type='BN1d')) -> None:
-        super().__init__()
+                 norm_cfg: dict = dict(type='BN1d'),
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if len(hidden_channels) != 2:
+            raise ValueError(f'EPCLMiniPointNet takes two hidden_channels (the first MLP\'s '
+                             f'hidden and output widths), got {tuple(hidden_channels)}')
         first_hidden, first_out = hidden_channels
         self.in_channels = in_channels
         self.out_channels = out_channels
@@ -59,7 +71,7 @@ class MiniPointNet(nn.Module):
             (B, M, C_out) one feature per group.
         """
         if groups.shape[-1] != self.in_channels:
-            raise ValueError(f'MiniPointNet expects {self.in_channels} channels per '
+            raise ValueError(f'EPCLMiniPointNet expects {self.in_channels} channels per '
                              f'point, got {groups.shape[-1]}')
         x = self.first(groups)  # (B, M, K, C1)
         batch_size, num_groups, group_size, first_out = x.shape

@@ -1,7 +1,7 @@
 # The VoteNet demo with the EPCL backbone: the same delta as
-# ../votenet_epcl-vitb16_8xb8_scannet-3d.py over the baseline demo, with the tiny
+# ../votenet_epcl_scannet_det.py over the baseline demo, with the tiny
 # test CLIP (EPCL-ViT-Tiny: width 64, 2 layers, random frozen weights; no download).
-_base_ = ['./votenet_pointnet2_synthetic-scannet_demo.py']
+_base_ = ['./votenet_pointnet2_scannet_det_demo.py']
 
 model = dict(
     backbone=dict(
@@ -14,7 +14,8 @@ model = dict(
             # 256 tokens = the baseline demo's 256 seeds; 32 neighbours (2048 / 256 = 8
             # points per token: groups overlap, as PointNet++ balls do)
             tokenizer=dict(type='EPCLTokenizer', num_tokens=256, num_neighbors=32,
-                           hidden_channels=(64, 128), pos_hidden=64),
+                           encoder=dict(type='EPCLMiniPointNet', hidden_channels=(64, 128)),
+                           pos_hidden=64),
             task_token=dict(type='EPCLTaskToken', num_tokens=4),
             clip=dict(type='FrozenCLIPBackbone', arch='EPCL-ViT-Tiny', pretrained=None,
                       embed_dropout=0.0))))

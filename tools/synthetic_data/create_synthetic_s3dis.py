@@ -1,6 +1,6 @@
 """Write a small synthetic S3DIS data set in mmdetection3d's converted layout.
 
-    python tools/dataset_converters/create_synthetic_s3dis.py data/demo_s3dis
+    python tools/synthetic_data/create_synthetic_s3dis.py data/demo_s3dis
     python tools/train.py configs/epcl_s3dis_seg_demo.py
 
 Rooms (floor, ceiling, walls, door, window, board, beam, column, tables, chairs,

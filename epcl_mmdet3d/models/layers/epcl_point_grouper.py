@@ -2,12 +2,15 @@
 from typing import Dict, Optional
 
 import torch
-from torch import Tensor, nn
+from mmdet3d.registry import MODELS
+from mmengine.model import BaseModule
+from torch import Tensor
 
 from ...ops import furthest_point_sample, gather_points, knn_query
 
 
-class PointGrouper(nn.Module):
+@MODELS.register_module()
+class EPCLPointGrouper(BaseModule):
     """Cut a point cloud into ``num_groups`` local groups of ``group_size`` points.
 
     Centres are picked by farthest point sampling; each group holds the centre's
@@ -17,10 +20,12 @@ class PointGrouper(nn.Module):
     Args:
         num_groups: M, the number of centres.
         group_size: K, the number of neighbours per centre.
+        init_cfg: mmengine init config (the grouper has no weights).
     """
 
-    def __init__(self, num_groups: int, group_size: int) -> None:
-        super().__init__()
+    def __init__(self, num_groups: int, group_size: int,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         if num_groups < 1 or group_size < 1:
             raise ValueError(f'num_groups ({num_groups}) and group_size '
                              f'({group_size}) must be positive')

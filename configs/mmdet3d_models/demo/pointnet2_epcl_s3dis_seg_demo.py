@@ -1,8 +1,8 @@
 # The PointNet++ segmentation demo with the EPCL backbone: the same delta as
-# ../pointnet2-head_epcl-vitb16_2xb16-cosine-50e_s3dis-seg.py over the baseline
+# ../pointnet2_epcl_s3dis_seg.py over the baseline
 # demo, with the tiny test CLIP (EPCL-ViT-Tiny: width 64, 2 layers, random frozen
 # weights) and the baseline demo's points per level.
-_base_ = ['./pointnet2_ssg_synthetic-s3dis_demo.py']
+_base_ = ['./pointnet2_pointnet2_s3dis_seg_demo.py']
 
 model = dict(
     backbone=dict(

@@ -1,8 +1,8 @@
 # The baseline of the demo: mmdet3d's own GroupFree3D (6 decoder layers, 256
 # proposals, its PointNet++ backbone) on the synthetic ScanNet-format rooms,
 # CPU-sized. Write the rooms first:
-#   python tools/dataset_converters/create_synthetic_scannet.py data/demo_scannet_det
-# groupfree3d_epcl-tiny_synthetic-scannet_demo.py is this config with the EPCL backbone.
+#   python tools/synthetic_data/create_synthetic_scannet.py data/demo_scannet_det
+# groupfree3d_epcl_scannet_det_demo.py is this config with the EPCL backbone.
 _base_ = ['mmdet3d::groupfree3d/groupfree3d_head-L6-O256_4xb8_scannet-seg.py']
 # the plugin, and (opt-in) a CPU branch for mmcv's CUDA-only point ops that mmdet3d's
 # PointNet++ layers and heads call; CUDA keeps mmcv's kernels

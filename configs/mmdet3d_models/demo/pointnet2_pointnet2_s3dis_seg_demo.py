@@ -1,7 +1,7 @@
 # The baseline of the demo: mmdet3d's own PointNet++ (SSG) segmentation on the
 # synthetic S3DIS-format rooms, CPU-sized. Write the rooms first:
-#   python tools/dataset_converters/create_synthetic_s3dis.py data/demo_s3dis
-# pointnet2-head_epcl-tiny_synthetic-s3dis_demo.py is this config with the EPCL backbone.
+#   python tools/synthetic_data/create_synthetic_s3dis.py data/demo_s3dis
+# pointnet2_epcl_s3dis_seg_demo.py is this config with the EPCL backbone.
 _base_ = ['mmdet3d::pointnet2/pointnet2_ssg_2xb16-cosine-50e_s3dis-seg.py']
 # the plugin, and (opt-in) a CPU branch for mmcv's CUDA-only point ops that mmdet3d's
 # PointNet++ layers and heads call; CUDA keeps mmcv's kernels

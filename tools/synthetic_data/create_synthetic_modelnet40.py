@@ -1,7 +1,7 @@
 """Write a synthetic data set in the modelnet40_normal_resampled layout.
 
 Example:
-    python tools/dataset_converters/create_synthetic_modelnet40.py data/demo_synthetic_modelnet \
+    python tools/synthetic_data/create_synthetic_modelnet40.py data/demo_synthetic_modelnet \
         --train-per-class 40 --test-per-class 20 --num-points 2048
 """
 import argparse
