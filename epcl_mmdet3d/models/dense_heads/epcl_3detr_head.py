@@ -20,9 +20,10 @@ class EPCL3DETRHead(BaseModule):
     positions, the decoder state starts at zero. Memory = projected token features,
     keyed with the Fourier features of the token centres. Every decoder layer's output
     goes through the same prediction MLPs (class with "no object", centre offset,
-    size, and with more than one yaw bin: yaw bin, yaw residual) and is supervised.
-    With one yaw bin (ScanNet: axis-aligned boxes) there are no yaw MLPs and no yaw
-    losses; 3DETR keeps both there and trains the unused residual towards 0.
+    size, yaw residual and, with more than one yaw bin, yaw bin) and is supervised.
+    With one yaw bin (ScanNet: axis-aligned boxes) there is no yaw-bin MLP and no bin
+    cross-entropy (over one bin it is exactly 0); the residual is trained towards 0 as in
+    3DETR, although the decoded yaw is 0.
 
     As in 3DETR (``models/model_3detr.py``): the encoder-to-decoder projection is three
     1x1 convolutions with BatchNorm + ReLU (hidden widths D, D; no biases); each
@@ -89,9 +90,12 @@ class EPCL3DETRHead(BaseModule):
             nn.Linear(embed_dims, embed_dims), nn.ReLU(inplace=True),
             nn.Linear(embed_dims, embed_dims), nn.ReLU(inplace=True))
         self.decoder = self._build_decoder(decoder, embed_dims)
-        outputs = dict(cls_logits=num_classes + 1, center_raw=3, size_raw=3)
-        if num_bins > 1:  # one bin: yaw 0, nothing to predict
-            outputs.update(angle_cls=num_bins, angle_res_raw=num_bins)
+        # 3DETR trains the yaw residual also with one bin (towards 0, the decoded yaw is
+        # 0 anyway); the bin classifier over one bin would only give a CE of exactly 0
+        outputs = dict(cls_logits=num_classes + 1, center_raw=3, size_raw=3,
+                       angle_res_raw=num_bins)
+        if num_bins > 1:
+            outputs.update(angle_cls=num_bins)
         self.pred_heads = nn.ModuleDict({
             name: MODELS.build(dict(type='EPCLPointwiseMLP', in_channels=embed_dims,
                                     hidden_channels=(mlp_channels, mlp_channels),
@@ -131,8 +135,8 @@ class EPCL3DETRHead(BaseModule):
         Returns:
             dict with ``query_xyz`` (B, Q, 3) and ``layers``: one dict per decoder layer
             (first to last) of ``cls_logits`` (B, Q, C + 1), ``center_raw``,
-            ``size_raw`` (B, Q, 3), with A > 1 yaw bins ``angle_cls`` and
-            ``angle_res_raw`` (B, Q, A), and the decoded boxes of
+            ``size_raw`` (B, Q, 3), ``angle_res_raw`` (B, Q, A), with A > 1 yaw bins
+            ``angle_cls`` (B, Q, A), and the decoded boxes of
             :meth:`EPCL3DETRBoxCoder.decode` (with one bin, ``angle`` is 0).
         """
         num_tokens = centers.shape[1]
@@ -151,13 +155,13 @@ class EPCL3DETRHead(BaseModule):
         stacked = hidden.flatten(0, 1)  # (L * B, Q, d): one BatchNorm batch for all layers
         raw = {name: head(stacked).unflatten(0, (num_layers, bsz))  # (L, B, Q, out)
                for name, head in self.pred_heads.items()}
-        no_yaw = raw['center_raw'].new_zeros(*raw['center_raw'].shape[:-1], 1)  # A = 1
+        one_bin = raw['angle_res_raw'].new_zeros(raw['angle_res_raw'].shape)  # A = 1
         layers = []
         for i in range(num_layers):
             out = {name: value[i] for name, value in raw.items()}
             out.update(self.box_coder.decode(out['center_raw'], out['size_raw'],
-                                             raw.get('angle_cls', no_yaw)[i],
-                                             raw.get('angle_res_raw', no_yaw)[i],
+                                             raw.get('angle_cls', one_bin)[i],
+                                             raw['angle_res_raw'][i],
                                              query_xyz, scene_min, scene_max))
             layers.append(out)
         return dict(query_xyz=query_xyz, layers=layers)

@@ -25,8 +25,9 @@ class EPCLSetCriterion(BaseModule):
     - ``loss_size``: L1 of normalised sizes of the matched pairs;
     - ``loss_angle_cls`` / ``loss_angle_reg``: yaw bin CE and residual Huber loss
       (delta 1, on the residual in units of pi / A; 3DETR's ``huber_loss``) (matched);
-      only when the predictions hold ``angle_cls`` / ``angle_res_raw`` (the head
-      predicts no yaw with one angle bin, so the log shows no yaw terms then).
+      the bin CE only when the predictions hold ``angle_cls`` (with one angle bin the
+      head has no bin classifier: a CE over one bin is exactly 0, so the log would show
+      a term that does not exist); the residual loss always, as 3DETR trains it.
 
     Box losses are summed over matched pairs and divided by the number of ground-truth
     boxes in the batch (at least 1; with several processes, the mean of their counts, as
@@ -76,10 +77,10 @@ class EPCLSetCriterion(BaseModule):
         cls_prob = cls_logits.detach().softmax(-1)  # (B, Q, C + 1)
         cls_target = cls_logits.new_full((bsz, num_q), self.num_classes, dtype=torch.long)
         zero = cls_logits.sum() * 0  # keeps the graph for scenes without boxes
-        with_yaw = 'angle_cls' in preds
-        sums = dict(loss_giou=zero, loss_center=zero, loss_size=zero)
-        if with_yaw:
-            sums.update(loss_angle_cls=zero, loss_angle_reg=zero)
+        with_bins = 'angle_cls' in preds
+        sums = dict(loss_giou=zero, loss_center=zero, loss_size=zero, loss_angle_reg=zero)
+        if with_bins:
+            sums.update(loss_angle_cls=zero)
         num_boxes = 0
         for b, tgt in enumerate(targets):
             num_gt = tgt['labels'].numel()
@@ -101,11 +102,10 @@ class EPCLSetCriterion(BaseModule):
             sums['loss_size'] = sums['loss_size'] + F.l1_loss(
                 preds['size_normalized'][b, q_idx], tgt['size_normalized'][g_idx],
                 reduction='sum')
-            if not with_yaw:
-                continue
             bins = tgt['angle_bin'][g_idx]  # (K,)
-            sums['loss_angle_cls'] = sums['loss_angle_cls'] + F.cross_entropy(
-                preds['angle_cls'][b, q_idx], bins, reduction='sum')
+            if with_bins:
+                sums['loss_angle_cls'] = sums['loss_angle_cls'] + F.cross_entropy(
+                    preds['angle_cls'][b, q_idx], bins, reduction='sum')
             res = preds['angle_res_raw'][b, q_idx].gather(-1, bins[:, None]).squeeze(-1)
             sums['loss_angle_reg'] = sums['loss_angle_reg'] + F.huber_loss(
                 res, tgt['angle_residual'][g_idx], reduction='sum', delta=1.0)

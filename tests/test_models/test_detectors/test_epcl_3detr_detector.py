@@ -19,8 +19,9 @@ def test_loss_keys_finite_and_gradients_reach_trainable_parts():
     model.train()
     inputs, samples = _batch()
     losses = model.loss(inputs, samples)
-    # one angle bin (the tiny detector's, as ScanNet's): no yaw terms in the log
-    names = ('loss_cls', 'loss_giou', 'loss_center', 'loss_size')
+    # one angle bin (the tiny detector's, as ScanNet's): no bin CE (it would be exactly
+    # 0), the residual loss as 3DETR trains it
+    names = ('loss_cls', 'loss_giou', 'loss_center', 'loss_size', 'loss_angle_reg')
     assert set(losses) == set(names) | {f'd0.{n}' for n in names}
     assert all(torch.isfinite(v) and v.dim() == 0 for v in losses.values())
     sum(losses.values()).backward()
@@ -138,22 +139,25 @@ def test_yawed_head_predicts_yawed_boxes():
 
 
 @pytest.mark.parametrize('num_bins', [1, 12])
-def test_yaw_losses_and_heads_only_with_more_than_one_bin(num_bins):
+def test_yaw_bin_loss_and_head_only_with_more_than_one_bin(num_bins):
     cfg = tiny_detector_cfg()
     cfg['bbox_head']['box_coder'] = dict(type='EPCL3DETRBoxCoder', num_angle_bins=num_bins)
     torch.manual_seed(0)
     model = MODELS.build(cfg).train()
     inputs, samples = _batch()
     losses = model.loss(inputs, samples)
-    yaw = {'loss_angle_cls', 'loss_angle_reg', 'd0.loss_angle_cls', 'd0.loss_angle_reg'}
-    heads = {'angle_cls', 'angle_res_raw'}
-    if num_bins == 1:  # yaw is 0: nothing to predict, nothing to log
-        assert not yaw & set(losses) and not heads & set(model.bbox_head.pred_heads)
+    bin_terms = {'loss_angle_cls', 'd0.loss_angle_cls'}
+    # 3DETR trains the residual with any number of bins (towards 0 with one bin)
+    assert {'loss_angle_reg', 'd0.loss_angle_reg'} <= set(losses)
+    assert losses['loss_angle_reg'] > 0 and 'angle_res_raw' in model.bbox_head.pred_heads
+    if num_bins == 1:  # a CE over one bin is exactly 0: no bin head, no bin term logged
+        assert not bin_terms & set(losses)
+        assert 'angle_cls' not in model.bbox_head.pred_heads
         layer = model._forward(inputs)['layers'][-1]
-        assert not heads & set(layer) and (layer['angle'] == 0).all()
+        assert 'angle_cls' not in layer and (layer['angle'] == 0).all()
     else:
-        assert yaw <= set(losses) and heads <= set(model.bbox_head.pred_heads)
-        assert losses['loss_angle_cls'] > 0 and losses['loss_angle_reg'] > 0
+        assert bin_terms <= set(losses) and 'angle_cls' in model.bbox_head.pred_heads
+        assert losses['loss_angle_cls'] > 0
     sum(losses.values()).backward()  # every trainable head weight gets a gradient (DDP)
     assert all(p.grad is not None for p in model.bbox_head.parameters() if p.requires_grad)
 
