@@ -16,7 +16,9 @@ Per setting it reports: median step time and peak memory frozen vs unfrozen and 
 ratios; the frozen tower's achieved FLOP/s (forward + input-gradient backward, from the
 step's own timings) against a plain matmul of the same dtype and size timed in the same
 process; the share of grouping (FPS + kNN + gathers) in a step; the slim state_dict's size against
-the full one (frozen CLIP included); and a per-part profile.
+the full one (frozen CLIP included); a per-part profile; and which machine-dependent
+paths ran (the tower's dtype after the fast-kernel check of
+``epcl_mmdet3d.utils.resolve_dtype``, the autocast dtype, the attention kernel).
 """
 import argparse
 import json
@@ -264,8 +266,25 @@ def worker(args):
         tower_flops_per_s=_tower_flops(clip, batch, length) / tower_time,
         matmul_flops_per_s=_matmul_flops_per_s(batch * length, clip.embed_dims, hidden,
                                                clip.weight_dtype, device, sync))
+    result.update(_paths_taken(clip, optim_wrapper, batch, length, device))
     with open(args.out, 'w') as f:
         json.dump(result, f)
+
+
+def _paths_taken(clip, optim_wrapper, batch, length, device):
+    """Which machine-dependent paths ran: the tower's stored dtype (float32 where a
+    reduced one is slow here), the autocast dtype, the attention kernel."""
+    from epcl_mmdet3d.utils.dtype_support import sdpa_backend
+    cast = getattr(optim_wrapper, 'cast_dtype', None)
+    block = clip.visual.transformer.resblocks[0]
+    attention = 'nn.MultiheadAttention'
+    if all(clip._fused):
+        heads = block.attn.num_heads
+        attention = 'sdpa/' + sdpa_backend(device, clip.weight_dtype, heads, length,
+                                           clip.embed_dims // heads, batch)
+    return dict(tower_dtype=str(clip.weight_dtype).replace('torch.', ''),
+                autocast=str(cast).replace('torch.', '') if cast is not None else 'off',
+                attention=attention)
 
 
 # ---------------------------------------------------------------- driver
@@ -324,11 +343,12 @@ def main():
     print(f"scale {args.scale} ({first['device']}, {first['threads']} threads, "
           f'{args.steps} timed steps, median)')
     print(f'{"setting":8s}{"variant":16s}{"B":>3s}{"N":>7s}{"M":>6s}{"step s":>9s}'
-          f'{"peak GB":>9s}{"+model GB":>10s}')
+          f'{"peak GB":>9s}{"+model GB":>10s}  {"tower":9s}{"autocast":9s}attention')
     for (setting, variant), r in results.items():
         print(f"{setting:8s}{variant:16s}{r['batch']:3d}{r['points']:7d}{r['tokens']:6d}"
               f"{r['step_time']:9.2f}{r['peak_bytes'] / 1e9:9.2f}"
-              f"{(r['peak_bytes'] - r['base_bytes']) / 1e9:10.2f}")
+              f"{(r['peak_bytes'] - r['base_bytes']) / 1e9:10.2f}  "
+              f"{r['tower_dtype']:9s}{r['autocast']:9s}{r['attention']}")
     print('\nper-part profile, seconds of the median step:')
     print(f'{"setting":8s}{"variant":16s}' + ''.join(f'{p[:13]:>14s}' for p in PARTS))
     for (setting, variant), r in results.items():

@@ -9,6 +9,7 @@ from mmdet3d.registry import MODELS
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
+from ...utils.dtype_support import resolve_dtype
 from .base_frozen_tower import BaseFrozenTower
 from .clip_weights import build_open_clip, clip_weights_sha256, describe
 
@@ -86,6 +87,9 @@ class FrozenCLIPBackbone(BaseFrozenTower):
             reduced dtype runs in it also under autocast (``--amp``), which would
             otherwise re-cast every frozen weight on every call: autocast caches
             casts only of weights that require grad.
+        frozen_dtype_policy: 'auto' runs ``frozen_dtype`` only where this machine has
+            fast kernels for it, else float32 with one warning (see
+            :func:`~epcl_mmdet3d.utils.resolve_dtype`); 'force' uses it as asked.
         attn_impl: 'sdpa' (fused scaled-dot-product attention on the same weights)
             or 'native' (open_clip's own blocks).
         slim_state_dict: leave the frozen towers out of ``state_dict()`` (and so out of
@@ -109,6 +113,7 @@ class FrozenCLIPBackbone(BaseFrozenTower):
                  embed_dropout: float = 0.3,
                  with_text: bool = False,
                  frozen_dtype: str = 'float32',
+                 frozen_dtype_policy: str = 'auto',
                  attn_impl: str = 'sdpa',
                  activation: Optional[str] = None,
                  seed: int = 0,
@@ -127,7 +132,8 @@ class FrozenCLIPBackbone(BaseFrozenTower):
         self.pretrained = pretrained
         self.attn_impl = attn_impl
         self.with_cp = with_cp
-        self.weight_dtype = _DTYPES[frozen_dtype]
+        self.weight_dtype = resolve_dtype(_DTYPES[frozen_dtype], policy=frozen_dtype_policy,
+                                          requested_by=f'frozen_dtype={frozen_dtype!r}')
         clip, identity = build_open_clip(arch, pretrained, with_text, activation, seed)
         self.activation = identity['activation']
         visual = clip.visual

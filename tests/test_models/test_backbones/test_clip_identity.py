@@ -187,7 +187,8 @@ def test_identity_hashes_the_weights_as_loaded(tiny_clip_cfg):
     from mmdet3d.registry import MODELS
     fp32 = MODELS.build(tiny_clip_cfg)
     assert 'sha256' not in fp32._identity  # not hashed yet: building stays cheap
-    bf16 = MODELS.build(dict(tiny_clip_cfg, frozen_dtype='bfloat16'))
+    bf16 = MODELS.build(dict(tiny_clip_cfg, frozen_dtype='bfloat16',
+                            frozen_dtype_policy='force'))  # on any CPU
     unfrozen = MODELS.build(dict(tiny_clip_cfg, frozen=False))
     with torch.no_grad():
         unfrozen.visual.proj.add_(1.0)  # training moves it; its identity stays the source's
