@@ -118,6 +118,11 @@ class EPCLTransformerDecoder(BaseModule):
     """3DETR's decoder: ``num_layers`` pre-norm layers; the one final LayerNorm is
     applied to every layer's output, so that every layer can be supervised.
 
+    Initialised as 3DETR's ``TransformerDecoder`` is (``_reset_parameters`` with
+    ``xavier_uniform``): every parameter of two or more dimensions (attention in/out
+    projections, feed-forward weights) is drawn by ``xavier_uniform_``; biases and norms
+    keep PyTorch's defaults. An ``init_cfg`` given to this module still applies after.
+
     Args:
         num_layers: decoder layers (3DETR: 8).
         embed_dims: width d (3DETR: 256).
@@ -137,6 +142,9 @@ class EPCLTransformerDecoder(BaseModule):
             EPCLDecoderLayer(embed_dims, num_heads, ffn_channels, dropout)
             for _ in range(num_layers))
         self.final_norm = nn.LayerNorm(embed_dims)
+        for param in self.parameters():
+            if param.dim() > 1:
+                nn.init.xavier_uniform_(param)
 
     def forward(self, query: Tensor, memory: Tensor, query_pos: Tensor,
                 memory_pos: Tensor) -> Tensor:

@@ -93,3 +93,21 @@ def test_decoder_layer_is_pre_norm_and_residual():
     q = torch.randn(2, 3, 8) * 100  # a pre-norm layer does not normalise the state itself
     out = layer(q, torch.randn(2, 5, 8), torch.randn(2, 3, 8), torch.randn(2, 5, 8))
     torch.testing.assert_close(out, q)
+
+
+def test_decoder_weights_are_xavier_uniform_as_3detr():
+    """3DETR draws every >= 2-D decoder parameter by xavier_uniform_; PyTorch's Linear
+    default (bound 1 / sqrt(fan_in)) stays well inside xavier's bound, so the largest
+    drawn value tells the two apart."""
+    import math
+    torch.manual_seed(0)
+    decoder = EPCLTransformerDecoder(num_layers=2, embed_dims=64, num_heads=4,
+                                     ffn_channels=128)
+    weights = [(n, p) for n, p in decoder.named_parameters() if p.dim() > 1]
+    assert any('out_proj' in n for n, _ in weights)
+    assert any('ffn' in n or 'linear' in n for n, _ in weights)
+    for name, param in weights:
+        fan_out, fan_in = param.shape
+        bound = math.sqrt(6.0 / (fan_in + fan_out))
+        assert param.abs().max() <= bound + 1e-6, name
+        assert param.abs().max() > 0.9 * bound, name
