@@ -2,12 +2,16 @@
 import copy
 
 from mmdet3d.registry import RUNNERS
+from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.runner import Runner
 
 from ..hooks import EPCLCheckpointHook, EPCLRandomStateHook
 from .checkpoint_files import checkpoint_problem, find_resumable_checkpoint
 
 
+# also in mmengine's root registry: mmdet3d's own tools/train.py and tools/test.py build
+# `runner_type` with it (RUNNERS.build(cfg)) before any default scope is set
+@MMENGINE_RUNNERS.register_module()
 @RUNNERS.register_module()
 class EPCLRunner(Runner):
     """``Runner`` (``runner_type='EPCLRunner'``, set by the EPCL configs) that:
