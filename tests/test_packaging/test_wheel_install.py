@@ -51,14 +51,14 @@ _CHECK = textwrap.dedent('''
     # builds and trains one step; the runner is built as mmdet3d's tools/train.py does
     create_synthetic_scannet('data', num_train=2, num_val=1, num_points=10000)
     with open('my_demo.py', 'w') as f:
-        f.write("_base_ = ['epcl_mmdet3d::epcl_scannet_det_demo.py']\n"
-                "data_root = 'data/'\n"
+        f.write("_base_ = ['epcl_mmdet3d::epcl_scannet_det_demo.py']\\n"
+                "data_root = 'data/'\\n"
                 "train_dataloader = dict(batch_size=2, dataset=dict(dataset=dict("
-                "data_root=data_root)))\n"
-                "val_dataloader = dict(dataset=dict(data_root=data_root))\n"
-                "test_dataloader = val_dataloader\n"
-                "train_cfg = dict(max_epochs=1)\n"
-                "work_dir = 'work'\n")
+                "data_root=data_root)))\\n"
+                "val_dataloader = dict(dataset=dict(data_root=data_root))\\n"
+                "test_dataloader = val_dataloader\\n"
+                "train_cfg = dict(max_epochs=1)\\n"
+                "work_dir = 'work'\\n")
     cfg = Config.fromfile('my_demo.py')
     assert cfg.model['_scope_'] == 'mmdet3d', cfg.model.get('_scope_')
     assert DefaultScope.get_current_instance() is None
