@@ -109,7 +109,7 @@ def main(argv=None):
                 boxes = summary['boxes'] = [b for b in boxes if b['score'] >= args.score_thr]
             keep, which = select_boxes(np.array([b['score'] for b in boxes]),
                                        args.score_thr, args.max_boxes)
-            print(f'  {which} boxes ({summary["box_type_3d"]} boxes, bottom centre):')
+            print(f'  boxes {which} ({summary["box_type_3d"]} boxes, bottom centre):')
             for b in (boxes[i] for i in keep):
                 print(f'  {b["class"]:<12} {b["score"]:.3f}  bottom centre '
                       f'{b["bottom_center"]}  size {b["size"]}  yaw {b["yaw"]}')
