@@ -13,6 +13,9 @@ from .epcl_checkpoint_hook import EPCLCheckpointHook
 from .epcl_random_state_hook import EPCLRandomStateHook
 
 
+# also in mmengine's root registry: mmdet3d's own tools/train.py and tools/test.py build
+# `runner_type` with it (RUNNERS.build(cfg)) before any default scope is set
+@ROOT_RUNNERS.register_module()
 @RUNNERS.register_module()
 class EPCLRunner(Runner):
     """``Runner`` (``runner_type='EPCLRunner'``, set by the EPCL configs) that:

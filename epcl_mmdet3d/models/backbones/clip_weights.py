@@ -21,6 +21,7 @@ import torch
 from mmengine.logging import MMLogger
 from torch import Tensor, nn
 
+from ...utils.clip_download import create_tagged_clip
 from .base_frozen_tower import state_sha256
 
 ACTIVATIONS = ('gelu', 'quick_gelu')
@@ -338,15 +339,8 @@ def build_open_clip(arch: str, pretrained: Optional[str], with_text: bool,
                              f'{trained_as} but the config asks for activation={activation!r}; '
                              'drop activation from the config (the tag decides it)')
         activation = trained_as
-        try:
-            model = open_clip.create_model(arch, pretrained=pretrained,
-                                           **create_kwargs(arch, activation))
-        except Exception as err:
-            raise RuntimeError(
-                f'could not fetch open_clip weights {arch}/{pretrained} ({err}). Without '
-                'internet, export them once on a machine that has it '
-                '(tools/model_converters/export_clip_weights.py) and pass the local file'
-            ) from err
+        # fails within seconds, naming the config key, where no hub answers
+        model = create_tagged_clip(arch, pretrained, **create_kwargs(arch, activation))
         identity['tag'] = pretrained
         logger.info(f'FrozenCLIPBackbone: loaded {arch} weights {pretrained!r} '
                     f'({activation})')
