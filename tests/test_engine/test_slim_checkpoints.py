@@ -106,6 +106,15 @@ def test_converter_full_to_slim_and_back(tmp_path, load_tool):
         tool.main([CLS, slim_path, str(tmp_path / 'again.pth'), '--to', 'slim'])
 
 
+def test_converter_names_a_truncated_checkpoint(tmp_path, load_tool):
+    src = tmp_path / 'cut.pth'
+    torch.save({'state_dict': {'w': torch.zeros(1000)}}, src)
+    src.write_bytes(src.read_bytes()[:500])
+    with pytest.raises(FileNotFoundError, match=r'cannot convert .*cut\.pth: the file is '
+                                                r'truncated'):
+        load_tool(TOOL).main([CLS, str(src), str(tmp_path / 'out.pth'), '--to', 'slim'])
+
+
 @pytest.mark.slow
 def test_checkpoint_hook_resume_load_from_and_test_tool(load_tool, tmp_path, capsys):
     """tools/train.py (CheckpointHook), --resume, load_from and tools/test.py on slim files."""

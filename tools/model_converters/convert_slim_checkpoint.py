@@ -108,6 +108,8 @@ def main(argv=None):
     from mmengine.registry import init_default_scope
 
     import epcl_mmdet3d  # noqa: F401  (registers modules; allow-lists mmengine checkpoints)
+    from epcl_mmdet3d.engine.checkpointing import require_complete_checkpoint
+    require_complete_checkpoint(args.checkpoint, 'convert')  # a truncated file, named
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmdet3d'))
     model = MODELS.build(cfg.model).eval()

@@ -3,12 +3,19 @@ incomplete, ``--resume`` that finds the newest complete one, runs that resume ex
 weights-only loading of mmengine checkpoints.
 
 - ``EPCLRunner`` / ``build_runner``: mmengine's Runner with the pieces below switched on.
-- ``EPCLCheckpointHook`` + ``EPCLAtomicLocalBackend``: atomic saves, removals only after.
+- ``EPCLCheckpointHook`` + ``EPCLAtomicLocalBackend``: atomic saves, removals only after,
+  and a validation that a kill interrupted is run again on resume (the best survives).
 - ``EPCLRandomStateHook``: random states and sampler seed in every checkpoint.
-- ``checkpoint_files``: which checkpoint is complete and which one to resume from.
+- ``checkpoint_files``: which checkpoint is complete and which one to resume from, a
+  clear error naming a truncated one, and the clean-up of unfinished writes.
 - ``checkpoint_loading``: the allow-list torch's weights-only unpickler needs.
 """
-from .checkpoint_files import checkpoint_problem, find_resumable_checkpoint
+from .checkpoint_files import (
+    checkpoint_problem,
+    find_resumable_checkpoint,
+    remove_partial_files,
+    require_complete_checkpoint,
+)
 from .checkpoint_loading import allow_mmengine_checkpoints
 from .epcl_atomic_local_backend import EPCLAtomicLocalBackend, atomic_write
 from .epcl_checkpoint_hook import EPCLCheckpointHook
@@ -18,5 +25,5 @@ from .epcl_runner import EPCLRunner, build_runner
 __all__ = [
     'EPCLAtomicLocalBackend', 'EPCLCheckpointHook', 'EPCLRandomStateHook', 'EPCLRunner',
     'allow_mmengine_checkpoints', 'atomic_write', 'build_runner', 'checkpoint_problem',
-    'find_resumable_checkpoint'
+    'find_resumable_checkpoint', 'remove_partial_files', 'require_complete_checkpoint'
 ]

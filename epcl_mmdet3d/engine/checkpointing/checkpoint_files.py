@@ -34,18 +34,101 @@ def checkpoint_problem(path: str) -> Optional[str]:
     return None
 
 
-def _step(path: str) -> int:
-    """The number in a checkpoint's name (epoch_12.pth -> 12); -1 when there is none."""
-    found = re.findall(r'(\d+)', osp.basename(path))
-    return int(found[-1]) if found else -1
+def require_complete_checkpoint(path: str, what: str = 'load', hint: str = '') -> None:
+    """Raise a clear error when ``path`` is not a complete checkpoint (see
+    :func:`checkpoint_problem`); URLs and other remote paths are left to their loaders.
+
+    Args:
+        path: the checkpoint file.
+        what: the action, for the message (``'resume from'``, ``'load_from'``, ``'test'``).
+        hint: what to do instead, appended to the message.
+
+    Raises:
+        FileNotFoundError: the file is missing, empty, truncated or damaged; the message
+            names the path, the problem and ``hint``.
+    """
+    if '://' in str(path):
+        return
+    problem = checkpoint_problem(str(path))
+    if problem is not None:
+        raise FileNotFoundError(f'cannot {what} {path}: the file is {problem}. Pass a '
+                                f'complete checkpoint{hint}')
 
 
-def checkpoint_candidates(work_dir: str) -> List[str]:
-    """The run's own checkpoints in ``work_dir``, newest first (best_* ones left out: they
-    hold no optimizer state to resume from)."""
-    paths = [p for p in glob.glob(osp.join(work_dir, '*.pth'))
-             if not osp.basename(p).startswith('best_')]
-    return sorted(paths, key=lambda p: (_step(p), os.stat(p).st_mtime_ns), reverse=True)
+def load_local_checkpoint(filename: str, map_location=None):
+    """mmengine's loader of local checkpoint files (``load_checkpoint``, ``init_model``,
+    ``load_from``), with the path and the problem named when the file is a torch zip
+    archive cut short or damaged (torch alone says only ``PytorchStreamReader failed
+    reading zip archive``). Other failures pass through unchanged.
+    """
+    from mmengine.runner.checkpoint import load_from_local
+    try:
+        return load_from_local(filename, map_location)
+    except FileNotFoundError:
+        raise
+    except Exception:
+        path = osp.expanduser(filename)
+        with open(path, 'rb') as f:
+            zip_archive = f.read(4) in (b'', b'PK\x03\x04')  # empty, or torch's format
+        if zip_archive and checkpoint_problem(path) is not None:
+            require_complete_checkpoint(path, 'load')  # raises, naming path and problem
+        raise
+
+
+def name_broken_local_checkpoints() -> None:
+    """Make :func:`load_local_checkpoint` mmengine's loader of local paths."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)
+
+
+# the names mmengine's CheckpointHook gives the checkpoints it can resume from
+_RESUMABLE_NAME = re.compile(r'^(?:epoch|iter)_(\d+)\.pth$')
+
+
+def checkpoint_candidates(work_dir: str,
+                          warn: Callable[[str], None] = print) -> List[str]:
+    """The run's own checkpoints in ``work_dir`` (``epoch_N.pth`` / ``iter_N.pth``, the
+    names mmengine's CheckpointHook writes), highest N first.
+
+    Other ``.pth`` files (``best_*`` ones hold no optimizer state; ``notes_v16.pth`` is
+    not this run's) are never resumed from; they are named once through ``warn``.
+    """
+    ranked, ignored = [], []
+    for path in glob.glob(osp.join(work_dir, '*.pth')):
+        match = _RESUMABLE_NAME.match(osp.basename(path))
+        if match:
+            ranked.append((int(match.group(1)), os.stat(path).st_mtime_ns, path))
+        elif not osp.basename(path).startswith('best_'):
+            ignored.append(osp.basename(path))
+    if ignored:
+        warn(f'--resume ignores {sorted(ignored)} in {work_dir}: only epoch_N.pth / '
+             'iter_N.pth (the names the checkpoint hook writes) are resumed from')
+    return [path for _, _, path in sorted(ranked, reverse=True)]
+
+
+# atomic_write's temporary files: '.<name>.' + mkstemp's 8 random characters + '.partial'
+_PARTIAL_NAME = re.compile(r'^\..+\.[a-z0-9_]{8}\.partial$')
+
+
+def remove_partial_files(directory: str, log: Callable[[str], None] = print) -> List[str]:
+    """Delete the temporary files that a hard kill during an atomic write left in
+    ``directory`` (a normal failure removes its own), saying which.
+
+    Call it only when no other run writes to ``directory``: a save in progress there
+    also has such a file.
+
+    Returns:
+        The names removed.
+    """
+    if not osp.isdir(directory):
+        return []
+    names = sorted(n for n in os.listdir(directory) if _PARTIAL_NAME.match(n))
+    for name in names:
+        os.remove(osp.join(directory, name))
+    if names:
+        log(f'removed {len(names)} unfinished checkpoint write(s) left in {directory} by '
+            f'an interrupted run: {names}')
+    return names
 
 
 def find_resumable_checkpoint(work_dir: str,
@@ -76,7 +159,7 @@ def find_resumable_checkpoint(work_dir: str,
             if reason is None:
                 return named
             problem = f'{named}, which {pointer} names, is {reason}'
-    for candidate in checkpoint_candidates(work_dir):
+    for candidate in checkpoint_candidates(work_dir, warn):
         if checkpoint_problem(candidate) is None:
             warn(f'{problem or f"{pointer} does not exist"}; resuming from {candidate}, '
                  f'the newest complete checkpoint in {work_dir}, instead')

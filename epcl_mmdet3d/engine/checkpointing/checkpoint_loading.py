@@ -60,7 +60,10 @@ def mmengine_checkpoint_globals() -> List[Any]:
 
 
 def allow_mmengine_checkpoints() -> None:
-    """Register :func:`mmengine_checkpoint_globals` as safe for ``torch.load``."""
+    """Register :func:`mmengine_checkpoint_globals` as safe for ``torch.load``, and make
+    mmengine's loading of a truncated local checkpoint an error that names the file."""
     add = getattr(torch.serialization, 'add_safe_globals', None)
     if add is not None:  # torch < 2.4 does not load weights-only by default
         add(mmengine_checkpoint_globals())
+    from .checkpoint_files import name_broken_local_checkpoints
+    name_broken_local_checkpoints()

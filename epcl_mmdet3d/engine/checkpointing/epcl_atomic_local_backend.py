@@ -8,6 +8,16 @@ from typing import Union
 from mmengine.fileio import LocalBackend, register_backend
 
 
+def _plain_file_mode(filepath: str) -> int:
+    """The permission bits ``open(filepath, 'wb')`` would leave on ``filepath``."""
+    try:
+        return os.stat(filepath).st_mode & 0o7777  # an existing file keeps its mode
+    except FileNotFoundError:
+        umask = os.umask(0)  # reading the umask means setting it; put it straight back
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write(data: bytes, filepath: Union[str, Path]) -> None:
     """Write ``data`` to ``filepath`` so that a reader sees the old file or the whole new one.
 
@@ -15,7 +25,9 @@ def atomic_write(data: bytes, filepath: Union[str, Path]) -> None:
     fsync'ed, then ``os.replace`` puts them under the final name (atomic on POSIX and
     Windows within one file system); a kill or a full disk before the rename leaves the
     old file untouched and removes (or, after a hard kill, leaves behind) only the
-    temporary ``.<name>.*.partial`` file.
+    temporary ``.<name>.*.partial`` file. The file gets the permissions a plain ``open``
+    would give it: those of the file it replaces, else ``0o666`` less the umask
+    (``mkstemp`` alone would leave ``0o600``).
     """
     filepath = os.fspath(filepath)
     directory = osp.dirname(osp.abspath(filepath))
@@ -23,6 +35,7 @@ def atomic_write(data: bytes, filepath: Union[str, Path]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(filepath)}.', suffix='.partial',
                                dir=directory)
     try:
+        os.chmod(tmp, _plain_file_mode(filepath))
         with os.fdopen(fd, 'wb') as f:
             f.write(data)
             f.flush()

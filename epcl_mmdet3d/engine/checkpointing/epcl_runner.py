@@ -1,6 +1,8 @@
 """mmengine's Runner with crash-safe checkpoints and exact resume switched on, and the
 one way every tool of ours builds its runner."""
 import copy
+import math
+from typing import List, Tuple
 
 from mmdet3d.registry import RUNNERS
 from mmengine.config import Config
@@ -8,7 +10,7 @@ from mmengine.registry import RUNNERS as ROOT_RUNNERS
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from .checkpoint_files import checkpoint_problem, find_resumable_checkpoint
+from .checkpoint_files import find_resumable_checkpoint, require_complete_checkpoint
 from .epcl_checkpoint_hook import EPCLCheckpointHook
 from .epcl_random_state_hook import EPCLRandomStateHook
 
@@ -26,7 +28,10 @@ class EPCLRunner(Runner):
       checkpoint, restored on resume) unless the config already has it;
     - on ``resume=True`` without a path, continues from the newest *complete* checkpoint
       when ``last_checkpoint`` is empty or names a missing / truncated file, and says
-      so; a missing or truncated ``load_from`` / ``--resume PATH`` is a clear error.
+      so (ranking only ``epoch_N.pth`` / ``iter_N.pth``); a missing or truncated
+      ``load_from`` / ``--resume PATH`` is a clear error;
+    - on resume, warns where the config's learning rates differ from the checkpoint's
+      (which mmengine keeps).
     """
 
     def register_default_hooks(self, hooks=None) -> None:
@@ -52,17 +57,51 @@ class EPCLRunner(Runner):
                 self.logger.info(f'--resume: {self.work_dir} holds no checkpoint yet; '
                                  'training starts from scratch')
                 return
-        path = self._load_from
-        if path is not None and '://' not in str(path):
-            problem = checkpoint_problem(str(path))
-            if problem is not None:
-                what = 'resume from' if self._resume else 'load_from'
-                raise FileNotFoundError(
-                    f'cannot {what} {path}: the file is {problem}. Pass a complete '
-                    'checkpoint' + (', or --resume without a path to continue from the '
-                                    'newest complete one in the work dir'
-                                    if self._resume else ''))
+        if self._load_from is not None:
+            require_complete_checkpoint(
+                self._load_from, 'resume from' if self._resume else 'load_from',
+                ', or --resume without a path to continue from the newest complete one in '
+                'the work dir' if self._resume else '')
         super().load_or_resume()
+
+    def resume(self, filename: str, resume_optimizer: bool = True, *args, **kwargs) -> None:
+        """mmengine's resume, plus a warning where the config's learning rates differ from
+        the checkpoint's: mmengine restores the optimizer (and schedulers) as saved, so a
+        changed ``lr`` in the config would otherwise be ignored without a word."""
+        configured = configured_lrs(self.optim_wrapper)
+        super().resume(filename, resume_optimizer, *args, **kwargs)
+        if not resume_optimizer:
+            return
+        changed = [(name, ours, saved) for (name, ours), (_, saved)
+                   in zip(configured, configured_lrs(self.optim_wrapper))
+                   if not math.isclose(ours, saved, rel_tol=1e-6, abs_tol=0.0)]
+        if changed:
+            groups = '; '.join(f'{name}: {saved:g} in the checkpoint, {ours:g} in the config'
+                               for name, ours, saved in changed[:4])
+            self.logger.warning(
+                f'--resume keeps the learning rates of {filename} ({groups}'
+                f'{"; ..." if len(changed) > 4 else ""}): the optimizer and its schedulers '
+                'continue as saved, and the config\'s lr is not used. To train with the new '
+                'lr, start a new run with load_from=<checkpoint> (weights only, the schedule '
+                'restarts), or resume with the lr the run was started with')
+
+
+def configured_lrs(optim_wrapper) -> List[Tuple[str, float]]:
+    """(group name, base learning rate) of each parameter group, in order.
+
+    The base rate is ``initial_lr`` where a parameter scheduler has set it (the config's
+    ``lr`` times the group's ``lr_mult``; ``lr`` itself is the scheduled one), else
+    ``lr``. Groups are named by the constructor's ``tag`` where there is one.
+    """
+    wrappers = (optim_wrapper.items() if hasattr(optim_wrapper, 'items')  # OptimWrapperDict
+                else [('', optim_wrapper)])
+    found = []
+    for prefix, wrapper in wrappers:
+        optimizer = getattr(wrapper, 'optimizer', None)
+        for i, group in enumerate(getattr(optimizer, 'param_groups', ())):
+            name = f'{prefix}.' * bool(prefix) + str(group.get('tag', f'group {i}'))
+            found.append((name, float(group.get('initial_lr', group['lr']))))
+    return found
 
 
 def build_runner(cfg: Config) -> Runner:

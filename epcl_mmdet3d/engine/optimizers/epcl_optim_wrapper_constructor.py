@@ -1,7 +1,10 @@
 """mmengine's ``DefaultOptimWrapperConstructor`` with our no-decay defaults, checked keys and
 frozen parameters left out."""
+import difflib
 import inspect
 import logging
+import math
+import numbers
 from contextlib import contextmanager
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
@@ -15,6 +18,7 @@ PARAMWISE_KEYS = ('bias_decay_mult', 'bias_lr_mult', 'bypass_duplicate', 'custom
                   'dcn_offset_lr_mult', 'dwconv_decay_mult', 'flat_decay_mult',
                   'norm_decay_mult')
 _DECAY_KEYS = ('bias_decay_mult', 'norm_decay_mult', 'dwconv_decay_mult', 'flat_decay_mult')
+_MULT_KEYS = _DECAY_KEYS + ('bias_lr_mult', 'dcn_offset_lr_mult')
 # mmengine's log lines per tensor (a frozen tower has hundreds); the group table replaces them
 _PER_TENSOR_LOGS = ('is skipped since its requires_grad=False', 'paramwise_options -- ')
 
@@ -33,10 +37,25 @@ def _per_tensor_logs_dropped() -> Iterator[None]:
         logger.removeFilter(_not_per_tensor)
 
 
+def _check_multiplier(where: str, value) -> None:
+    """A multiplier must be a finite number >= 0 (0 switches the rate or decay off)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+            math.isfinite(value) and value >= 0):
+        raise ValueError(f'{where} is {value!r}, but a multiplier must be a finite number '
+                         '>= 0: it multiplies the base lr / weight_decay (1. keeps it, 0. '
+                         'switches it off); fix the config value')
+
+
+def _target(name: str) -> str:
+    """The string mmengine matches custom keys against: ``'{prefix}.{name}'``, where a
+    top-level parameter has prefix ``''``."""
+    return name if '.' in name else f'.{name}'
+
+
 def _custom_key(name: str, keys: Iterable[str]) -> Optional[str]:
     """The custom key mmengine applies to parameter ``name``: the longest one contained in
     ``'{prefix}.{name}'`` (ties: alphabetical), or None."""
-    target = name if '.' in name else f'.{name}'  # a top-level parameter has prefix ''
+    target = _target(name)
     return next((k for k in sorted(sorted(keys), key=len, reverse=True) if k in target), None)
 
 
@@ -49,16 +68,21 @@ class EPCLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
     there for the same ``paramwise_cfg``. Added here:
 
     - Defaults as paramwise keys (``default_paramwise_cfg``, only when the optimizer has a
-      ``weight_decay``): no decay on biases, norms, 1-D tensors and names holding
-      ``embedding`` / ``pos_embed`` / ``cls_token`` / ``query_pos``. The config's
-      ``paramwise_cfg`` is merged over them key by key (``custom_keys`` entry by entry).
+      ``weight_decay``): no decay on biases, norms, 1-D and 0-d tensors (e.g. the text
+      head's ``logit_scale``) and names holding ``embedding`` / ``pos_embed`` /
+      ``cls_token`` / ``query_pos``. The config's ``paramwise_cfg`` is merged over them
+      key by key (``custom_keys`` entry by entry).
+    - ``flat_decay_mult`` also covers 0-d parameters (mmengine's rule checks ``ndim == 1``
+      only), where no custom key and no bias / norm rule decides.
     - Frozen parameters never reach the optimizer (also without ``paramwise_cfg``, where
       mmengine passes ``model.parameters()``): ``requires_grad=False`` ones are left out
       without a warning each, and a parameter of a frozen module (one with
       ``frozen_parameters()``, e.g. a ``BaseFrozenTower``) that requires grad is an error.
     - Errors for unknown ``paramwise_cfg`` keys, ``custom_keys`` entries that are neither
-      ``lr_mult`` / ``decay_mult`` / ``skip_grad_clip`` nor an optimizer argument, and a
-      tensor reached twice without ``bypass_duplicate=True``.
+      ``lr_mult`` / ``decay_mult`` / ``skip_grad_clip`` nor an optimizer argument, a
+      multiplier that is not a finite number >= 0, a config ``custom_keys`` key that
+      matches no trainable parameter (a typo, or only frozen ones), and a tensor reached
+      twice without ``bypass_duplicate=True``.
     - Tensors with equal settings share a group, tagged by the custom key that decided or
       by its multipliers; the groups are logged as a table; a warning says where a custom
       key of the config turns decay back on or is outranked by a longer default key.
@@ -80,11 +104,17 @@ class EPCLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         if unknown:
             raise ValueError(f'paramwise_cfg has unknown keys {unknown}; mmengine reads only '
                              f'{list(PARAMWISE_KEYS)} (check the spelling)')
+        for key in _MULT_KEYS:
+            if cfg.get(key) is not None:  # None: the rule is off (also one of our defaults)
+                _check_multiplier(f'paramwise_cfg.{key}', cfg[key])
         user_keys = dict(cfg.get('custom_keys') or {})
         for key, opts in user_keys.items():
             if not isinstance(opts, dict):
                 raise TypeError(f'paramwise_cfg.custom_keys[{key!r}] must be a dict such as '
                                 f'dict(lr_mult=0.1), got {opts!r}')
+            for mult in ('lr_mult', 'decay_mult'):
+                if mult in opts:
+                    _check_multiplier(f'paramwise_cfg.custom_keys[{key!r}].{mult}', opts[mult])
         base_wd = optim_wrapper_cfg.get('optimizer', {}).get('weight_decay')
         for key in _DECAY_KEYS:
             if key in cfg and base_wd is None:
@@ -134,7 +164,34 @@ class EPCLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         if not names:
             raise ValueError('the model has no trainable parameter: nothing to optimise. '
                              'Check that the tokenizer / heads were built and not frozen')
+        self._check_user_keys_match(model, names)
         return names, frozen_numel
+
+    def _check_user_keys_match(self, model: nn.Module, names: Dict[int, str]) -> None:
+        """Refuse a config custom key that reaches no trainable parameter (it would do
+        nothing): a misspelling, or a key of frozen parameters only. A key that overrides
+        one of our default keys is exempt (it is about the defaults, not this model)."""
+        trainable = [_target(n) for n in names.values()]
+        for key in sorted(self.user_custom_keys - set(self.default_paramwise_cfg['custom_keys'])):
+            if any(key in target for target in trainable):
+                continue
+            frozen = [n for n, p in model.named_parameters()
+                      if not p.requires_grad and key in _target(n)]
+            if frozen:
+                raise ValueError(
+                    f'paramwise_cfg.custom_keys[{key!r}] matches only frozen parameters '
+                    f'({len(frozen)}, e.g. {frozen[0]}), which never reach the optimizer, so '
+                    'it does nothing. Remove it, or build that module with frozen=False '
+                    '(e.g. model.backbone.clip.frozen=False) to train it')
+            prefixes = sorted({t.strip('.').rsplit('.', i)[0] for t in trainable
+                               for i in range(t.count('.') + 1)})
+            close = difflib.get_close_matches(key, prefixes, n=3)
+            raise ValueError(
+                f'paramwise_cfg.custom_keys[{key!r}] matches no parameter of the model (a '
+                "custom key applies to parameters whose name contains it), so it does "
+                'nothing. ' + (f'Did you mean {" or ".join(map(repr, close))}? ' if close
+                               else f'Parameter names look like {trainable[0].strip(".")!r}. ')
+                + 'Fix or remove the key')
 
     def _mmengine_groups(self, model: nn.Module, custom_keys: dict) -> List[dict]:
         """mmengine's groups (one per trainable tensor) with ``custom_keys`` as the keys."""
@@ -145,6 +202,11 @@ class EPCLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
                 self.add_params(groups, model)
         finally:
             self.paramwise_cfg = cfg
+        flat = cfg.get('flat_decay_mult')
+        if self.base_wd is not None and flat is not None:
+            for group in groups:  # no rule decided a 0-d tensor: the flat rule does
+                if group['params'][0].ndim == 0 and 'weight_decay' not in group:
+                    group['weight_decay'] = self.base_wd * flat
         return groups
 
     def _tag(self, name: str, options: dict) -> str:

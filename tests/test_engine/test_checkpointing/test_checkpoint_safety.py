@@ -49,13 +49,13 @@ class _Model(BaseModel):
 
 
 def _runner(work_dir, max_epochs, runner_cls=EPCLRunner, hook='CheckpointHook',
-            ckpt_kwargs=None, **kwargs):
+            ckpt_kwargs=None, lr=0.1, **kwargs):
     return runner_cls(
         model=_Model(), work_dir=str(work_dir),
         train_dataloader=dict(dataset=_Data(), batch_size=4, num_workers=0,
                               sampler=dict(type='DefaultSampler', shuffle=True),
                               collate_fn=dict(type='default_collate')),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=lr)),
         train_cfg=dict(by_epoch=True, max_epochs=max_epochs),
         default_hooks=dict(checkpoint=dict(type=hook, interval=1, max_keep_ckpts=1,
                                            **(ckpt_kwargs or {}))),
@@ -235,3 +235,92 @@ def test_previous_best_removed_only_after_the_new_best(tmp_path, monkeypatch):
         runner(2, resume=True).train()
     # mmengine removes the previous best first; here it survives the failed write
     assert checkpoint_problem(str(tmp_path / 'best_acc_epoch_1.pth')) is None
+
+
+def test_resume_ranks_only_checkpoint_names(tmp_path):
+    """A foreign notes_v16.pth (a complete torch file) does not outrank epoch_2.pth."""
+    _runner_keep_all(tmp_path, 2).train()
+    torch.save({'notes': torch.zeros(1)}, tmp_path / 'notes_v16.pth')
+    torch.save({'w': torch.zeros(1)}, tmp_path / 'epoch_2_backup.pth')
+    (tmp_path / 'last_checkpoint').unlink()
+    messages = []
+    assert find_resumable_checkpoint(str(tmp_path), messages.append) == str(
+        tmp_path / 'epoch_2.pth')
+    assert "ignores ['epoch_2_backup.pth', 'notes_v16.pth']" in messages[0]
+    resumed = _runner(tmp_path, 3, resume=True)
+    resumed.train()
+    assert resumed.epoch == 3
+
+
+def test_checkpoints_get_the_mode_of_a_plain_save(tmp_path):
+    umask = os.umask(0o027)
+    try:
+        _runner(tmp_path, 1).train()
+        assert os.stat(tmp_path / 'epoch_1.pth').st_mode & 0o777 == 0o640  # not mkstemp's 600
+        assert os.stat(tmp_path / 'last_checkpoint').st_mode & 0o777 == 0o640
+        os.chmod(tmp_path / 'last_checkpoint', 0o604)  # an existing file keeps its mode
+        atomic_write(b'x', tmp_path / 'last_checkpoint')
+        assert os.stat(tmp_path / 'last_checkpoint').st_mode & 0o777 == 0o604
+    finally:
+        os.umask(umask)
+
+
+def test_unfinished_writes_are_removed_at_the_next_start(tmp_path, capsys):
+    _runner(tmp_path, 1).train()
+    left = [tmp_path / '.epoch_2.pth.k2j_x9a1.partial',
+            tmp_path / '.last_checkpoint.ab12cd34.partial']
+    for path in left:
+        path.write_bytes(b'PK half a checkpoint')
+    (tmp_path / 'notes.partial').write_text('not ours')
+    capsys.readouterr()
+    _runner(tmp_path, 2, resume=True).train()
+    assert not any(path.exists() for path in left)
+    assert (tmp_path / 'notes.partial').exists()
+    assert 'removed 2 unfinished checkpoint write(s)' in capsys.readouterr().out
+
+
+def test_truncated_checkpoint_through_mmengine_loading_names_the_file(tmp_path):
+    """mmengine's load_checkpoint (init_model, infer.py, tools using it): the path and
+    the problem, not torch's bare PytorchStreamReader error."""
+    from mmengine.runner.checkpoint import load_checkpoint
+    _runner(tmp_path, 1).train()
+    _truncate(tmp_path / 'epoch_1.pth')
+    with pytest.raises(FileNotFoundError, match=r'cannot load .*epoch_1\.pth: the file is '
+                                                r'truncated'):
+        load_checkpoint(_Model(), str(tmp_path / 'epoch_1.pth'), map_location='cpu')
+    torch.save({'w': 1}, tmp_path / 'plain.pth')  # other files still load
+    assert torch.load(tmp_path / 'plain.pth') == {'w': 1}
+
+
+def test_truncated_checkpoint_under_test_names_the_file(tmp_path):
+    """tools/test.py's path: EPCLRunner.test() with load_from."""
+    _runner(tmp_path, 1).train()
+    _truncate(tmp_path / 'epoch_1.pth')
+    loader = dict(dataset=_Data(), batch_size=4, num_workers=0,
+                  sampler=dict(type='DefaultSampler', shuffle=False),
+                  collate_fn=dict(type='default_collate'))
+    runner = EPCLRunner(model=_Model(), work_dir=str(tmp_path / 'test'), test_dataloader=loader,
+                        test_cfg=dict(), test_evaluator=[_RisingScore()],
+                        load_from=str(tmp_path / 'epoch_1.pth'), default_scope='mmdet3d',
+                        experiment_name=f'safety_{next(_RUN_IDS)}')
+    with pytest.raises(FileNotFoundError, match=r'cannot load_from .*epoch_1\.pth: the file '
+                                                r'is truncated'):
+        runner.test()
+
+
+@pytest.mark.parametrize('scheduled', [False, True])
+def test_resume_with_another_lr_is_reported(tmp_path, capsys, scheduled):
+    schedule = dict(param_scheduler=[dict(type='LinearLR', start_factor=0.5, by_epoch=True,
+                                          begin=0, end=3)]) if scheduled else {}
+    _runner(tmp_path, 1, **schedule).train()
+    capsys.readouterr()
+    _runner(tmp_path, 2, resume=True, **schedule).train()  # the same lr: no word
+    assert 'keeps the learning rates' not in capsys.readouterr().out
+    resumed = _runner(tmp_path, 3, lr=0.01, resume=True, **schedule)
+    resumed.train()
+    out = capsys.readouterr().out
+    assert 'keeps the learning rates of' in out and 'group 0: 0.1 in the checkpoint, 0.01 in ' \
+        'the config' in out and 'load_from' in out
+    # mmengine's behaviour, which the warning describes: the checkpoint's rate goes on
+    assert resumed.optim_wrapper.optimizer.param_groups[0].get(
+        'initial_lr', resumed.optim_wrapper.optimizer.param_groups[0]['lr']) == 0.1

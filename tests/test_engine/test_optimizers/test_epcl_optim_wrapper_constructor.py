@@ -1,3 +1,5 @@
+import os.path as osp
+
 import pytest
 import torch
 from mmdet3d.registry import MODELS
@@ -7,6 +9,8 @@ from torch import nn
 
 import epcl_mmdet3d  # noqa: F401
 from epcl_mmdet3d.engine.optimizers import EPCLOptimWrapperConstructor
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 OPTIM = dict(constructor='EPCLOptimWrapperConstructor',
              optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.04))
@@ -212,3 +216,85 @@ def test_default_key_outranking_a_config_key_is_reported(capsys):
     assert _settings(wrapper.optimizer, model)['pos_embed']['lr'] == 1e-3
     out = capsys.readouterr().out
     assert "match your custom key 'pos' and the default 'pos_embed'" in out
+
+
+def _detector_like(tiny_encoder_cfg):
+    model = nn.Module()
+    model.backbone = MODELS.build(tiny_encoder_cfg)
+    model.head = nn.Linear(8, 3)
+    return model
+
+
+@pytest.mark.parametrize('key, match', [
+    ('backbone.tokenizr', r"custom_keys\['backbone\.tokenizr'\] matches no parameter.*"
+                          r"Did you mean 'backbone\.tokenizer'"),
+    ('backbone.clip.visual', r"custom_keys\['backbone\.clip\.visual'\] matches only frozen "
+                             r'parameters.*frozen=False'),
+])
+def test_custom_key_that_reaches_no_trainable_parameter(tiny_encoder_cfg, key, match):
+    model = _detector_like(tiny_encoder_cfg)
+    with pytest.raises(ValueError, match=match):
+        build_optim_wrapper(model, dict(OPTIM, paramwise_cfg=dict(
+            custom_keys={key: dict(lr_mult=0.1)})))
+    # our own default keys (e.g. cls_token) may match nothing: no error for them
+    build_optim_wrapper(model, OPTIM)
+
+
+@pytest.mark.parametrize('paramwise_cfg, where', [
+    (dict(custom_keys={'head': dict(lr_mult=-0.1)}), r"custom_keys\['head'\]\.lr_mult is -0\.1"),
+    (dict(custom_keys={'head': dict(lr_mult=float('nan'))}), r'lr_mult is nan'),
+    (dict(custom_keys={'head': dict(lr_mult='0.1')}), r"lr_mult is '0\.1'"),
+    (dict(custom_keys={'head': dict(decay_mult=True)}), r'decay_mult is True'),
+    (dict(custom_keys={'head': dict(decay_mult=-1)}), r'decay_mult is -1'),
+    (dict(bias_lr_mult=float('inf')), r'paramwise_cfg\.bias_lr_mult is inf'),
+    (dict(norm_decay_mult='0'), r"norm_decay_mult is '0'"),
+])
+def test_bad_multipliers_are_refused(paramwise_cfg, where):
+    with pytest.raises(ValueError, match=where + '.*finite number >= 0'):
+        build_optim_wrapper(_Toy(), dict(OPTIM, paramwise_cfg=paramwise_cfg))
+
+
+def test_no_decay_on_0d_parameters():
+    """mmengine's flat rule checks ndim == 1; ours also covers 0-d tensors (CLIP and
+    open_clip keep logit_scale out of weight decay)."""
+    model = _Toy()
+    model.head.temperature = nn.Parameter(torch.tensor(1.0))
+    wrapper_cfg = dict(type='OptimWrapper', optimizer=OPTIM['optimizer'])
+    ours = EPCLOptimWrapperConstructor(wrapper_cfg)
+    assert _settings(ours(model).optimizer, model)['head.temperature']['weight_decay'] == 0.0
+    reference = DefaultOptimWrapperConstructor(wrapper_cfg, ours.paramwise_cfg)
+    assert _settings(reference(model).optimizer, model)['head.temperature'].get(
+        'weight_decay', 0.04) == 0.04  # what mmengine alone gives
+    half = EPCLOptimWrapperConstructor(wrapper_cfg, dict(flat_decay_mult=0.5))
+    assert _settings(half(model).optimizer, model)['head.temperature'][
+        'weight_decay'] == pytest.approx(0.02)
+    keyed = EPCLOptimWrapperConstructor(wrapper_cfg, dict(custom_keys={
+        'head.temperature': dict(decay_mult=1.0)}))  # a custom key still decides
+    assert _settings(keyed(model).optimizer, model)['head.temperature'][
+        'weight_decay'] == 0.04
+
+
+def test_no_decay_on_the_text_heads_logit_scale():
+    """The classifier's text-alignment head, with the shipped AdamW (weight decay 0.04)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', '_base_', 'schedules', 'epcl_adamw.py'))
+    model = nn.Module()
+    model.text_align = MODELS.build(dict(type='EPCLTextAlignHead', num_classes=3,
+                                         embed_dims=8))
+    model.fc = nn.Linear(8, 3)
+    settings = _settings(build_optim_wrapper(model, cfg.optim_wrapper).optimizer, model)
+    assert model.text_align.logit_scale.ndim == 0
+    assert settings['text_align.logit_scale']['weight_decay'] == 0.0
+    assert settings['fc.weight']['weight_decay'] == cfg.optim_wrapper.optimizer.weight_decay
+
+
+def test_3detr_single_group_is_one_paramwise_cfg_away():
+    """3DETR decays every parameter; the recipe docs/detection.md gives for it."""
+    model = _Toy()
+    model.head.temperature = nn.Parameter(torch.tensor(1.0))
+    decay_all = dict(bias_decay_mult=1., norm_decay_mult=1., flat_decay_mult=1.,
+                     custom_keys={k: dict(decay_mult=1.) for k in (
+                         'embedding', 'pos_embed', 'cls_token', 'query_pos')})
+    wrapper = build_optim_wrapper(model, dict(OPTIM, paramwise_cfg=decay_all))
+    decays = {n: s['weight_decay'] for n, s in _settings(wrapper.optimizer, model).items()}
+    assert set(decays.values()) == {0.04}, decays
