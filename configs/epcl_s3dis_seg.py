@@ -8,7 +8,7 @@ _base_ = [
     'mmdet3d::_base_/datasets/s3dis-seg.py',
     './_base_/default_runtime.py',
     './_base_/models/epcl_vit-b32.py',
-    './_base_/schedules/epcl_adamw.py',
+    './_base_/schedules/epcl_adamw_decay-all.py',
 ]
 
 class_names = ('ceiling', 'floor', 'wall', 'beam', 'column', 'window', 'door',
@@ -87,7 +87,8 @@ train_pipeline = [
 ]
 train_dataloader = dict(batch_size=8, dataset=dict(pipeline=train_pipeline))
 
-# the paper's AdamW (_base_/schedules/epcl_adamw.py); the schedule length is not given:
+# the paper's AdamW, decay on every parameter as in the authors' code
+# (_base_/schedules/epcl_adamw_decay-all.py); the schedule length is not given:
 # 50 epochs of cosine decay as mmdet3d's PointNet++ S3DIS recipe
 max_epochs = 50
 param_scheduler = [
