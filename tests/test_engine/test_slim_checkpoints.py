@@ -34,6 +34,22 @@ def _perturb_trainable(model):
                 p.add_(torch.randn_like(p))
 
 
+def _tiny_cls_options(tmp_path):
+    """``--cfg-options`` that run the classification demo on 9 tiny synthetic shapes."""
+    from epcl_mmdet3d.datasets.synthetic import create_synthetic_modelnet40
+    root = str(tmp_path / 'syn')
+    create_synthetic_modelnet40(root, train_per_class=2, test_per_class=1, num_points=64,
+                                classes=['sphere', 'cube', 'cone'])
+    opts = ['model.backbone.tokenizer.num_tokens=8', 'model.backbone.tokenizer.num_neighbors=8',
+            'model.num_classes=3', 'model.class_names=[sphere,cube,cone]',
+            'param_scheduler.1.T_max=1', 'param_scheduler.1.end=2',
+            'default_hooks.checkpoint.interval=1', 'default_hooks.checkpoint.max_keep_ckpts=3']
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        opts += [f'{key}.dataset.data_root={root}',
+                 f'{key}.dataset.pipeline.0.num_points=64', f'{key}.batch_size=3']
+    return opts
+
+
 def test_state_dict_leaves_frozen_towers_out_and_records_identity():
     model = _build(CLS)  # with the text tower
     state = model.state_dict()
@@ -124,22 +140,6 @@ def test_converter_full_to_slim_and_back(tmp_path, load_tool):
         tool.main([CLS, src, slim_path, '--to', 'slim'])
     with pytest.raises(ValueError, match='slim already'):
         tool.main([CLS, slim_path, str(tmp_path / 'again.pth'), '--to', 'slim'])
-
-
-def _tiny_cls_options(tmp_path):
-    """``--cfg-options`` that run the classification demo on 9 tiny synthetic shapes."""
-    from epcl_mmdet3d.datasets.synthetic import create_synthetic_modelnet40
-    root = str(tmp_path / 'syn')
-    create_synthetic_modelnet40(root, train_per_class=2, test_per_class=1, num_points=64,
-                                classes=['sphere', 'cube', 'cone'])
-    opts = ['model.backbone.tokenizer.num_tokens=8', 'model.backbone.tokenizer.num_neighbors=8',
-            'model.num_classes=3', 'model.class_names=[sphere,cube,cone]',
-            'param_scheduler.1.T_max=1', 'param_scheduler.1.end=2',
-            'default_hooks.checkpoint.interval=1', 'default_hooks.checkpoint.max_keep_ckpts=3']
-    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        opts += [f'{key}.dataset.data_root={root}',
-                 f'{key}.dataset.pipeline.0.num_points=64', f'{key}.batch_size=3']
-    return opts
 
 
 @pytest.mark.slow
