@@ -7,11 +7,13 @@ subclass and one config entry.
 """
 import hashlib
 import json
+import logging
 import zlib
 from abc import abstractmethod
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import torch
+from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
@@ -63,14 +65,45 @@ def decode_identity(tensor: Tensor) -> dict:
 
 def _slim_state_dict_hook(module: 'BaseFrozenTower', state_dict: dict, prefix: str,
                           local_metadata: dict) -> None:
-    """State-dict hook: leave the frozen towers out and record their identity instead."""
+    """State-dict hook: leave the frozen towers out and record their identity instead.
+
+    A tower adopted from a checkpoint is kept (the config cannot rebuild it); towers that
+    train are listed in the identity (``trained_towers``), so that such a checkpoint is
+    not mistaken for one of a frozen tower.
+    """
     if not module.slim_state_dict:
         return
-    for name in module.frozen_towers():
-        tower_prefix = f'{prefix}{name}.'
-        for key in [k for k in state_dict if k.startswith(tower_prefix)]:
-            del state_dict[key]
-    state_dict[prefix + module.identity_key] = encode_identity(module.identity())
+    if not module.tower_from_checkpoint:
+        for name in module.frozen_towers():
+            tower_prefix = f'{prefix}{name}.'
+            for key in [k for k in state_dict if k.startswith(tower_prefix)]:
+                del state_dict[key]
+    identity = module.identity()
+    trained = [name for name in module.towers() if name not in module.frozen_towers()]
+    if trained:
+        identity['trained_towers'] = trained
+    state_dict[prefix + module.identity_key] = encode_identity(identity)
+
+
+def _log_adopted_tower(module: 'BaseFrozenTower', incompatible_keys) -> None:
+    """Load-state-dict post-hook: after adopting a checkpoint's tower, hash what the tower
+    now holds and log it."""
+    before, module._adopted_from = module._adopted_from, None
+    if before is None:
+        return
+    print_log(f'{type(module).__name__}: adopted the frozen tower of the loaded checkpoint '
+              f'(adopt_checkpoint_tower=True): was {module.describe_identity(before)}, now '
+              f'{module.describe_identity(module.identity())}. Checkpoints of this model keep '
+              "the tower's weights (the config cannot rebuild them)",
+              logger='current', level=logging.WARNING)
+
+
+def _loads_as(value, own: Tensor) -> bool:
+    """Whether loading ``value`` into ``own`` leaves the same values there (``copy_`` casts
+    to the stored dtype: compare after that cast, one tensor at a time)."""
+    if not isinstance(value, Tensor) or value.shape != own.shape:
+        return False
+    return torch.equal(value.to(device=own.device, dtype=own.dtype), own)
 
 
 class BaseFrozenTower(BaseModule):
@@ -98,14 +131,24 @@ class BaseFrozenTower(BaseModule):
       parent) skips the towers;
     - slim checkpoints: ``state_dict()`` leaves the frozen towers out and stores their
       identity under ``<prefix><identity_key>``; loading such a state dict checks the
-      identity (``identity_checked_keys``) and keeps the weights built from the config. A
-      full state dict (frozen tensors present) loads as into any module.
+      identity (``identity_checked_keys``) and keeps the weights built from the config;
+    - the frozen towers' weights are the config's on every load (``load_state_dict``,
+      ``load_checkpoint``, ``init_cfg=Pretrained`` of a parent): a state dict whose frozen
+      tensors hold other values (compared after the cast to the stored dtype), or one
+      saved with the tower trainable (the unfrozen ablation), is refused, naming the
+      tensor and both identities, unless ``adopt_checkpoint_tower``. A full state dict
+      whose frozen tensors equal the tower's loads, and leaves the tower's bits as they are.
 
     Args:
         frozen: False trains the towers :meth:`towers` lists (an "unfrozen" ablation);
             :meth:`frozen_towers` may keep some frozen anyway.
         slim_state_dict: leave the frozen towers out of ``state_dict()`` (and so out of
             every checkpoint) and store their identity instead.
+        adopt_checkpoint_tower: let a loaded checkpoint replace the frozen towers' weights
+            (e.g. ``load_from`` a checkpoint of the unfrozen ablation, to train the heads
+            on its tower). The identity is then recomputed from what the towers hold after
+            loading (marked ``from_checkpoint``) and logged, and checkpoints keep the
+            towers' weights, since the config cannot rebuild them.
         init_cfg: initialises this module's own non-tower parts only.
     """
 
@@ -119,12 +162,16 @@ class BaseFrozenTower(BaseModule):
     embed_dims: int
 
     def __init__(self, frozen: bool = True, slim_state_dict: bool = True,
+                 adopt_checkpoint_tower: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.frozen = frozen
         self.slim_state_dict = slim_state_dict
+        self.adopt_checkpoint_tower = adopt_checkpoint_tower
         self._identity: dict = {}
+        self._adopted_from: Optional[dict] = None  # identity before an adoption, until logged
         self._register_state_dict_hook(_slim_state_dict_hook)
+        self.register_load_state_dict_post_hook(_log_adopted_tower)
 
     # ---- what a tower family provides ----------------------------------------------
     @abstractmethod
@@ -149,10 +196,19 @@ class BaseFrozenTower(BaseModule):
         """Names of the towers that are frozen now: all of :meth:`towers` when ``frozen``."""
         return list(self.towers()) if self.frozen else []
 
-    def weights_sha256(self) -> str:
-        """SHA-256 of the towers' weights (under ``<tower>.<key>`` names)."""
-        return state_sha256({f'{name}.{key}': value for name in self.towers()
-                             for key, value in getattr(self, name).state_dict().items()})
+    def weights_sha256(self, state: Optional[Dict[str, Tensor]] = None) -> str:
+        """SHA-256 of the towers' weights.
+
+        Args:
+            state: tower weights under ``<tower>.<key>`` names (as :meth:`tower_state`);
+                None: the towers' own.
+        """
+        return state_sha256(self.tower_state() if state is None else state)
+
+    def tower_state(self) -> Dict[str, Tensor]:
+        """The towers' tensors under ``<tower>.<key>`` names (no copies)."""
+        return {f'{name}.{key}': value for name in self.towers()
+                for key, value in getattr(self, name).state_dict().items()}
 
     def describe_identity(self, identity: Optional[dict]) -> str:
         """One line naming an identity, for messages."""
@@ -188,8 +244,17 @@ class BaseFrozenTower(BaseModule):
         if set(self.frozen_towers()) != set(self.towers()):
             self.identity()  # the weights will change in training: hash them as loaded
 
+    @property
+    def tower_from_checkpoint(self) -> bool:
+        """Whether the towers hold weights adopted from a checkpoint, not the config's."""
+        return bool(self._identity.get('from_checkpoint'))
+
     def identity(self) -> dict:
-        """Which weights the towers hold: what the subclass recorded plus ``sha256``."""
+        """Which weights the towers hold: what the subclass recorded plus ``sha256``.
+
+        The SHA-256 is computed once, from what the towers hold; a load that changes
+        them (only with ``adopt_checkpoint_tower``) drops it, to be computed again.
+        """
         if 'sha256' not in self._identity:
             self._identity['sha256'] = self.weights_sha256()
         return dict(self._identity)
@@ -243,30 +308,93 @@ class BaseFrozenTower(BaseModule):
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
                               unexpected_keys, error_msgs) -> None:
-        """Accept slim state dicts: check the recorded identity, keep our own frozen weights.
+        """Keep the frozen towers the config's on every load; accept slim state dicts.
 
-        If the identity saved under ``<prefix><identity_key>`` differs from this tower's in
-        any of ``identity_checked_keys``, loading is refused: the trained parts were fitted
-        to the features of other weights.
+        Frozen tower tensors in ``state_dict`` must load as the values the towers hold;
+        otherwise, or when the state dict was saved with a tower trainable, loading is
+        refused unless ``adopt_checkpoint_tower``. If the identity saved under
+        ``<prefix><identity_key>`` differs from this tower's in any of
+        ``identity_checked_keys`` (the SHA-256 aside when adopting the checkpoint's
+        tensors), loading is refused: the trained parts were fitted to the features of
+        other weights. Frozen tensors a slim state dict lacks are taken from the towers.
         """
         key = prefix + self.identity_key
-        if key in state_dict:
-            saved = decode_identity(state_dict.pop(key))
-            own = self.identity()
-            if any(saved.get(k) != own.get(k) for k in self.identity_checked_keys):
-                where = f'model.{prefix}' if prefix else ''
-                raise ValueError(
-                    f'this checkpoint was trained on {self.describe_identity(saved)}, but '
-                    f'the model built from the config has {self.describe_identity(own)}. '
-                    f'Set {_join(where + k for k in self.weights_config_keys)} to the '
-                    'weights the checkpoint was trained with; its trained parts do not fit '
-                    'other weights')
+        saved = decode_identity(state_dict.pop(key)) if key in state_dict else None
+        adopting = self._check_frozen_tensors(state_dict, prefix, saved)
+        if saved is not None:
+            self._check_saved_identity(saved, prefix, skip=('sha256', ) if adopting else ())
             for name in self.frozen_towers():
                 tower = getattr(self, name)
                 for sub_key, value in tower.state_dict(prefix=f'{prefix}{name}.').items():
                     state_dict.setdefault(sub_key, value)
+        if adopting:
+            before = self.identity()
+            self._identity.pop('sha256', None)  # hashed again from the loaded weights
+            self._identity['from_checkpoint'] = True
+            if self._adopted_from is None:
+                self._adopted_from = before
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
                                       unexpected_keys, error_msgs)
+
+    def _check_frozen_tensors(self, state_dict: dict, prefix: str,
+                              saved: Optional[dict]) -> bool:
+        """Whether this load adopts the checkpoint's frozen tensors; refuses it without
+        ``adopt_checkpoint_tower``. When it does not, the frozen tensors present are
+        replaced by the towers' own (equal) ones, so the towers' bits stay as they are."""
+        carried, differ = {}, []
+        for name in self.frozen_towers():
+            for sub_key, own in getattr(self, name).state_dict(prefix=f'{prefix}{name}.').items():
+                if sub_key in state_dict:
+                    carried[sub_key] = own
+                    if not _loads_as(state_dict[sub_key], own):
+                        differ.append(sub_key)
+        towers = {k[len(prefix):].split('.', 1)[0] for k in carried}
+        trained = sorted(set(self.frozen_towers())
+                         & set((saved or {}).get('trained_towers') or ()))
+        if set(trained) - towers:
+            raise ValueError(
+                f'this checkpoint was saved with {_join(sorted(set(trained) - towers))} of '
+                f'{type(self).__name__} trained, but holds none of its tensors: its trained '
+                'parts fit a tower it does not carry. Load the checkpoint as it was saved')
+        if not differ and not trained:
+            state_dict.update(carried)
+            return False
+        if self.adopt_checkpoint_tower:
+            return True
+        reasons = []
+        if differ:
+            reasons.append(f'tensor {differ[0]!r} differs ({len(differ)} of the '
+                           f'{len(carried)} frozen tensors it holds differ)')
+        if trained:
+            reasons.append(f'it was saved with {_join(trained)} unfrozen (trained)')
+        own = self.identity()
+        theirs = {k: v for k, v in (saved or own).items() if k != 'trained_towers'}
+        theirs.update(from_checkpoint=True, sha256=self.weights_sha256({
+            name: (state_dict[prefix + name].to(value.dtype)
+                   if isinstance(state_dict.get(prefix + name), Tensor) else value)
+            for name, value in self.tower_state().items()}))
+        where = f'model.{prefix}' if prefix else ''
+        raise ValueError(
+            f'this checkpoint would put other weights into the frozen tower of '
+            f'{type(self).__name__}: {"; ".join(reasons)}.\n'
+            f"  the config's tower:     {self.describe_identity(own)}\n"
+            f"  the checkpoint's tower: {self.describe_identity(theirs)}\n"
+            'A frozen tower keeps the weights its config names. To train on the '
+            f"checkpoint's tower, set {where}adopt_checkpoint_tower=True (its identity is "
+            'then computed from the loaded weights and logged); otherwise load a checkpoint '
+            "trained on the config's tower")
+
+    def _check_saved_identity(self, saved: dict, prefix: str, skip: Sequence[str]) -> None:
+        """Refuse a checkpoint whose recorded identity differs from the towers'."""
+        own = self.identity()
+        if any(saved.get(k) != own.get(k) for k in self.identity_checked_keys if k not in skip):
+            where = f'model.{prefix}' if prefix else ''
+            raise ValueError(
+                f'this checkpoint was trained on {self.describe_identity(saved)}, but '
+                f'the model built from the config has {self.describe_identity(own)}. '
+                f'Set {_join(where + k for k in self.weights_config_keys)} to the '
+                'weights the checkpoint was trained with; its trained parts do not fit '
+                'other weights')
 
     def _check_token_shapes(self, tokens: Tensor, pos_embed: Tensor,
                             task_tokens: Optional[Tensor]) -> None:

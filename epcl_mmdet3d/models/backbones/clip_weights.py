@@ -123,6 +123,8 @@ def describe(identity: Optional[dict]) -> str:
     source = (f"tag {identity['tag']!r}" if identity.get('tag') else
               f"file {identity['file']!r}" if identity.get('file') else
               f"random weights (seed {identity.get('seed')})")
+    if identity.get('from_checkpoint'):
+        source = f'a checkpoint (started from {source})'
     return (f"{identity.get('arch')} from {source}, activation "
             f"{identity.get('activation')}, sha256 {str(identity.get('sha256'))[:16]}...")
 

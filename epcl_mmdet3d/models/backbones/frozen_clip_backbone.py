@@ -1,7 +1,7 @@
 """A frozen open_clip image transformer that reads point tokens instead of patches."""
 from contextlib import nullcontext
 from functools import partial
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -10,7 +10,7 @@ from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
 from ...utils.dtype_support import resolve_dtype
-from .base_frozen_tower import BaseFrozenTower
+from .base_frozen_tower import BaseFrozenTower, state_sha256
 from .clip_weights import build_open_clip, clip_weights_sha256, describe
 
 _DTYPES = {'float32': torch.float32, 'bfloat16': torch.bfloat16,
@@ -99,6 +99,11 @@ class FrozenCLIPBackbone(BaseFrozenTower):
         with_cp: activation checkpointing per block: keep only each block's input
             and recompute its activations in the backward pass (the input-gradient
             backward of a frozen block still needs them). Less memory, more time.
+        adopt_checkpoint_tower: let a loaded checkpoint (e.g. ``load_from`` one of the
+            unfrozen ablation) replace the frozen image tower's weights; otherwise such a
+            load is refused, naming the tensor and both identities. The identity is then
+            computed from the loaded weights (``from_checkpoint``) and logged, and
+            checkpoints keep the tower (see :class:`BaseFrozenTower`).
         init_cfg: initialises nothing of the towers (see :class:`BaseFrozenTower`).
     """
 
@@ -119,8 +124,10 @@ class FrozenCLIPBackbone(BaseFrozenTower):
                  seed: int = 0,
                  slim_state_dict: bool = True,
                  with_cp: bool = False,
+                 adopt_checkpoint_tower: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(frozen=frozen, slim_state_dict=slim_state_dict, init_cfg=init_cfg)
+        super().__init__(frozen=frozen, slim_state_dict=slim_state_dict,
+                         adopt_checkpoint_tower=adopt_checkpoint_tower, init_cfg=init_cfg)
         if frozen_dtype not in _DTYPES:
             raise ValueError(f'frozen_dtype must be one of {list(_DTYPES)}, got {frozen_dtype!r}')
         if not frozen and frozen_dtype != 'float32':
@@ -172,9 +179,13 @@ class FrozenCLIPBackbone(BaseFrozenTower):
         gives fixed class-name embeddings."""
         return (['visual'] if self.frozen else []) + (['text'] if self.text is not None else [])
 
-    def weights_sha256(self) -> str:
-        """SHA-256 of the CLIP weights under open_clip's own key names."""
-        return clip_weights_sha256(self.visual, self.text)
+    def weights_sha256(self, state: Optional[Dict[str, Tensor]] = None) -> str:
+        """SHA-256 of the CLIP weights under open_clip's own key names (``visual.*`` and
+        the text tower's keys), of the towers or of ``state`` (as ``tower_state()``)."""
+        if state is None:
+            return clip_weights_sha256(self.visual, self.text)
+        return state_sha256({k[len('text.'):] if k.startswith('text.') else k: v
+                             for k, v in state.items()})
 
     def describe_identity(self, identity: Optional[dict]) -> str:
         """e.g. 'ViT-B-16 from tag 'openai', activation quick_gelu, sha256 ...'."""

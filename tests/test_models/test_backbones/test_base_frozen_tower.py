@@ -6,6 +6,7 @@ the init guard, slim checkpoints, the frozen-weights check hook and the optimize
 constructor all come from ``BaseFrozenTower``.
 """
 import os.path as osp
+import re
 import sys
 
 import pytest
@@ -164,6 +165,25 @@ def test_slim_state_dict_round_trip_and_identity_refusal():
     full = src.state_dict()
     assert 'tower_identity' not in full and 'encoder.layers.0.linear1.weight' in full
     _tower().load_state_dict(full, strict=True)
+
+
+def test_frozen_tensors_that_differ_are_refused_or_adopted():
+    src = _tower(slim_state_dict=False)
+    full = src.state_dict()
+    name = 'encoder.layers.0.linear1.weight'
+    full[name] = full[name] + 1.0
+    pristine = _tower().identity()['sha256']
+    with pytest.raises(ValueError, match=rf"(?s)'{re.escape(name)}' differs.*config's tower: "
+                                         rf".*seed=0, sha256 {pristine[:16]}.*checkpoint's "
+                                         r'tower: .*from_checkpoint=True.*adopt_checkpoint_tower'):
+        _tower().load_state_dict(full)
+    dst = _tower()
+    dst.adopt_checkpoint_tower = True
+    dst.load_state_dict(full, strict=True)
+    assert torch.equal(dst.encoder.layers[0].linear1.weight, full[name])
+    assert dst.identity()['sha256'] == dst.weights_sha256() != pristine
+    assert dst.identity()['from_checkpoint']
+    assert {name, 'tower_identity'} <= set(dst.state_dict())  # the adopted tower is kept
 
 
 def _model_cfg(tmp_path):
