@@ -38,7 +38,7 @@ def test_test_tool_takes_mmdet3d_flags(load_tool, monkeypatch):
     assert hook.show is False and hook.wait_time == 0.5
     assert hook.score_thr is None and hook.max_boxes is None  # the 10 best
     assert cfg.test_evaluator[-1] == dict(type='DumpResults', out_file_path='preds.pkl')
-    assert cfg.test_evaluator[0].type == 'IndoorMetric'
+    assert cfg.test_evaluator[0].type == 'EPCLIndoorMetric'  # the det configs' evaluator
 
     with pytest.raises(ValueError, match='--task lidar_seg draws per-point labels .* '
                        'EPCL3DETRDetector predicts 3D boxes'):
