@@ -109,8 +109,9 @@ test_evaluator = val_evaluator
 max_epochs = 216
 warmup_epochs = 2  # ~9 of 3DETR's 1080 epochs
 # Optimiser: the paper's (section 4.1: AdamW, lr 3e-4, weight decay 0.04 "for the whole
-# experiment", decay on every parameter: _base_/schedules/epcl_adamw_decay-all.py), not 3DETR's 5e-4 / 0.1: where the
-# paper and the reference disagree the project follows the paper.
+# experiment"; decay on every parameter as the authors' code and 3DETR:
+# _base_/schedules/epcl_adamw_decay-all.py), not 3DETR's 5e-4 / 0.1: where the paper and
+# the reference disagree the project follows the paper.
 optim_wrapper = dict(clip_grad=dict(max_norm=0.1, norm_type=2))  # 3DETR clips at 0.1
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,

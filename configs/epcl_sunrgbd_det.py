@@ -85,8 +85,9 @@ test_evaluator = val_evaluator
 # 3DETR trains 1080 epochs; the base repeats SUN RGB-D 5x per epoch, so 216 epochs here.
 max_epochs = 216
 warmup_epochs = 2  # ~9 of 3DETR's 1080 epochs
-# The paper's optimiser (AdamW 3e-4, weight decay 0.04 on every parameter; _base_/schedules/epcl_adamw_decay-all.py),
-# not 3DETR's SUN RGB-D 7e-4 / 0.1: the paper wins where the two disagree.
+# The paper's optimiser (AdamW 3e-4, weight decay 0.04 on every parameter;
+# _base_/schedules/epcl_adamw_decay-all.py), not 3DETR's SUN RGB-D 7e-4 / 0.1: the paper
+# wins where the two disagree.
 optim_wrapper = dict(clip_grad=dict(max_norm=0.1, norm_type=2))  # 3DETR clips at 0.1
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
