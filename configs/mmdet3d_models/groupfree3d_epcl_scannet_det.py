@@ -2,9 +2,11 @@
 # except the backbone: a frozen CLIP ViT-B/16 reading point tokens (EPCL).
 _base_ = ['mmdet3d::groupfree3d/groupfree3d_head-L6-O256_4xb8_scannet-seg.py']
 # the plugin, and (opt-in) a CPU branch for mmcv's CUDA-only point ops that mmdet3d's
-# PointNet++ layers and heads call; CUDA keeps mmcv's kernels
+# PointNet++ layers and heads call; CUDA keeps mmcv's kernels; info files (.pkl) read
+# with a data-only unpickler (a crafted file cannot run code)
 custom_imports = dict(
-    imports=['epcl_mmdet3d', 'epcl_mmdet3d.ops.enable_mmcv_cpu_fallback'],
+    imports=['epcl_mmdet3d', 'epcl_mmdet3d.ops.enable_mmcv_cpu_fallback',
+             'epcl_mmdet3d.datasets.safe_info_files'],
     allow_failed_imports=False)
 
 model = dict(

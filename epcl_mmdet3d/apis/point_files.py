@@ -13,6 +13,8 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .point_file_arrays import load_npy_points, load_text_points
+
 POINT_FILE_SUFFIXES = ('.bin', '.npy', '.ply', '.txt', '.xyz', '.csv')
 # colour columns, by name, in the order the pipeline reads them (after x, y, z)
 _COLOUR_NAMES = (('red', 'green', 'blue'), ('r', 'g', 'b'),
@@ -119,8 +121,8 @@ def _read_text(path: str) -> Tuple[np.ndarray, Optional[List[str]]]:
         skip -= 1
     except ValueError:
         header = fields
-    points = np.loadtxt(path, dtype=np.float64, comments='#', delimiter=delimiter,
-                        skiprows=skip, ndmin=2)
+    points = load_text_points(path, dtype=np.float64, comments='#', delimiter=delimiter,
+                              skiprows=skip, ndmin=2)
     if header is not None and len(header) != points.shape[1]:
         raise ValueError(f'{path}: its header names {len(header)} columns '
                          f'({", ".join(header)}) but its rows hold {points.shape[1]}')
@@ -155,7 +157,7 @@ def read_point_file(path: str, load_dim: Optional[int] = None
             raise ValueError(f'{path}: a .bin file has no header; give load_dim')
         points = _read_bin(path, load_dim)
     elif suffix == '.npy':
-        points = np.load(path, allow_pickle=False)
+        points = load_npy_points(path)
         if points.dtype.names:
             points, columns = _named_points(points, points.dtype.names, path)
         elif points.ndim == 2 and points.shape[1] >= 3:

@@ -15,14 +15,18 @@ Generic machinery (nothing EPCL-specific; would serve any mmengine project):
 
 - ``checkpointing/``: crash-safe checkpoints and exact resume (``EPCLRunner``,
   ``build_runner``, ``EPCLCheckpointHook``, ``EPCLAtomicLocalBackend``,
-  ``EPCLRandomStateHook``, ``allow_mmengine_checkpoints``);
+  ``EPCLRandomStateHook``, ``allow_mmengine_checkpoints``), and the guards of a training
+  run: ``EPCLNonFiniteCheckHook`` (a NaN / Inf loss or weight stops it before any
+  checkpoint holds it), ``EPCLWorkDirLockHook`` (one training run per work dir);
 - ``cpu_distributed.py``: ``--launcher pytorch`` without CUDA (``prepare_cpu_distributed``).
 """
 from .checkpointing import (
     EPCLAtomicLocalBackend,
     EPCLCheckpointHook,
+    EPCLNonFiniteCheckHook,
     EPCLRandomStateHook,
     EPCLRunner,
+    EPCLWorkDirLockHook,
     allow_mmengine_checkpoints,
     build_runner,
 )
@@ -43,8 +47,9 @@ from .optimizers import (
 # sorted (house rule); the module docstring groups them into EPCL's own and generic
 __all__ = [
     'EPCLAmpOptimWrapper', 'EPCLAtomicLocalBackend', 'EPCLCheckpointHook', 'EPCLClassNamesHook',
-    'EPCLFrozenWeightsCheckHook', 'EPCLModelSelectionHook', 'EPCLOptimWrapperConstructor',
-    'EPCLRandomStateHook', 'EPCLRunner', 'EPCLSelectiveClipOptimWrapper',
-    'EPCLSelectiveGradClipOptimWrapper', 'EPCLVisualizationHook', 'allow_mmengine_checkpoints',
+    'EPCLFrozenWeightsCheckHook', 'EPCLModelSelectionHook', 'EPCLNonFiniteCheckHook',
+    'EPCLOptimWrapperConstructor', 'EPCLRandomStateHook', 'EPCLRunner',
+    'EPCLSelectiveClipOptimWrapper', 'EPCLSelectiveGradClipOptimWrapper',
+    'EPCLVisualizationHook', 'EPCLWorkDirLockHook', 'allow_mmengine_checkpoints',
     'build_runner', 'prepare_cpu_distributed'
 ]

@@ -58,7 +58,7 @@ def knn_query(query: Tensor, xyz: Tensor, k: int) -> Tuple[Tensor, Tensor]:
 
     Returns:
         dist2: (B, M, K) squared distances, ascending along K.
-        idx: (B, M, K) int64 indices into N.
+        idx: (B, M, K) int64 indices into N. An empty batch (B = 0) gives empty results.
     """
     check_xyz(query, 'query')
     check_xyz(xyz, 'xyz')
@@ -70,6 +70,9 @@ def knn_query(query: Tensor, xyz: Tensor, k: int) -> Tuple[Tensor, Tensor]:
         raise ValueError(
             f'knn_query was asked for k={k} neighbours among {num_points} points; '
             'it needs 1 <= k <= num_points. Lower k or feed more points per cloud')
+    if not query.shape[0]:  # an empty batch: nothing to search (gather cannot reshape it)
+        return (query.new_zeros(0, query.shape[1], k),
+                torch.zeros(0, query.shape[1], k, dtype=torch.long, device=query.device))
     if xyz.is_cuda and query.is_cuda and k <= 100:
         mmcv_knn = mmcv_cuda_op('knn', 'knn_query')
         # mmcv returns (B, K, M) int32, sorted by distance

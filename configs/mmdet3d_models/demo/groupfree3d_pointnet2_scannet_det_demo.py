@@ -5,9 +5,11 @@
 # groupfree3d_epcl_scannet_det_demo.py is this config with the EPCL backbone.
 _base_ = ['mmdet3d::groupfree3d/groupfree3d_head-L6-O256_4xb8_scannet-seg.py']
 # the plugin, and (opt-in) a CPU branch for mmcv's CUDA-only point ops that mmdet3d's
-# PointNet++ layers and heads call; CUDA keeps mmcv's kernels
+# PointNet++ layers and heads call; CUDA keeps mmcv's kernels; info files (.pkl) read
+# with a data-only unpickler (a crafted file cannot run code)
 custom_imports = dict(
-    imports=['epcl_mmdet3d', 'epcl_mmdet3d.ops.enable_mmcv_cpu_fallback'],
+    imports=['epcl_mmdet3d', 'epcl_mmdet3d.ops.enable_mmcv_cpu_fallback',
+             'epcl_mmdet3d.datasets.safe_info_files'],
     allow_failed_imports=False)
 
 data_root = 'data/demo_scannet_det/'

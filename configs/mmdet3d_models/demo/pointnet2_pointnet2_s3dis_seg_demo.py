@@ -4,9 +4,11 @@
 # pointnet2_epcl_s3dis_seg_demo.py is this config with the EPCL backbone.
 _base_ = ['mmdet3d::pointnet2/pointnet2_ssg_2xb16-cosine-50e_s3dis-seg.py']
 # the plugin, and (opt-in) a CPU branch for mmcv's CUDA-only point ops that mmdet3d's
-# PointNet++ layers and heads call; CUDA keeps mmcv's kernels
+# PointNet++ layers and heads call; CUDA keeps mmcv's kernels; info files (.pkl) read
+# with a data-only unpickler (a crafted file cannot run code)
 custom_imports = dict(
-    imports=['epcl_mmdet3d', 'epcl_mmdet3d.ops.enable_mmcv_cpu_fallback'],
+    imports=['epcl_mmdet3d', 'epcl_mmdet3d.ops.enable_mmcv_cpu_fallback',
+             'epcl_mmdet3d.datasets.safe_info_files'],
     allow_failed_imports=False)
 
 data_root = 'data/demo_s3dis/'
