@@ -41,11 +41,11 @@ model = dict(
         task_token=dict(type='EPCLTaskToken', num_tokens=num_classes)),
     decode_head=dict(
         type='EPCLSegHead',
-        # LayerNorm on CLIP's raw outputs before the head reads them, as the detection
-        # and classification heads; the authors' code has none here (their CLIP outputs
-        # go raw into Linear + BatchNorm). The demo measured no difference beyond noise:
-        # docs/segmentation.md
-        in_norm=True,
+        # CLIP's outputs go raw into the head, as in the authors' released segmentation
+        # code (indoor_segmentation/model/network/epcl.py, output_layer: Linear + BN); the
+        # paper is silent. The detection and classification heads put a LayerNorm there;
+        # the demo measured no difference beyond noise either way (docs/segmentation.md)
+        in_norm=False,
         # deepest step first: 512 -> 1024 -> 2048 -> 4096 points
         fp_channels=((256, 256), (256, 256), (256, 128)),
         channels=128,

@@ -28,7 +28,9 @@ class EPCLSegHead(Base3DDecodeHead):
     (``EPCL3DETRHead.in_norm``) and the classification head do: CLIP's token outputs
     are its raw residual stream, which CLIP itself only reads through ``ln_post``,
     and a few of its channels are far larger than the rest. The tokenizer's tokens
-    that are concatenated beside them are not normalised.
+    that are concatenated beside them are not normalised. Off by default, as in the
+    authors' released segmentation code (the paper is silent; docs/segmentation.md
+    has the measurement).
 
     All layers are built here, once; ``forward`` only runs them.
 
@@ -54,7 +56,7 @@ class EPCLSegHead(Base3DDecodeHead):
                                                          (256, 128)),
                  channels: int = 128,
                  num_classes: int = 13,
-                 in_norm: bool = True,
+                 in_norm: bool = False,
                  **kwargs) -> None:
         super().__init__(channels=channels, num_classes=num_classes, **kwargs)
         if len(fp_channels) != len(skip_channels):
