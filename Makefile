@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.epcl-installed
 export OMP_NUM_THREADS ?= 2
 
-.PHONY: install demo lint test test-quick bench clean
+.PHONY: install demo lint test test-quick bench gpu-check clean
 
 # install_stack.sh writes $(STAMP) itself, last, after its import check passed
 $(STAMP): tools/install_stack.sh requirements/stack.txt requirements/tests.txt pyproject.toml
@@ -33,6 +33,11 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_backbone.py
 	$(PY) benchmarks/bench_sampling.py
 	$(PY) benchmarks/bench_train_step.py --json work_dirs/bench_train_step.json
+
+# on a GPU machine: cuda tests, CUDA vs CPU ops, full-size steps (fp32 / AMP), benchmark
+# at scale 1.0 (sized for under 10 minutes on one H100). Without CUDA: a dry run
+gpu-check: $(STAMP)
+	$(PY) tools/gpu_check.py --json work_dirs/gpu_check.json
 
 clean:
 	rm -rf work_dirs .pytest_cache

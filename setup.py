@@ -2,9 +2,9 @@
 
 Copies ``configs/`` into the wheel as ``epcl_mmdet3d/.mim/configs``, where OpenMMLab
 packages keep theirs, so that ``'epcl_mmdet3d::<config>'`` resolves after a
-non-editable install (see ``epcl_mmdet3d/utils/config_paths.py``). mmengine reads
-``.mim/model-index.yml`` before falling back to ``.mim/configs``; we publish no
-checkpoints, so the index lists none. An editable install reads ``configs/`` in place.
+non-editable install (see ``epcl_mmdet3d/utils/config_paths.py``, which resolves our
+paths itself). The ``.mim/model-index.yml`` that OpenMMLab tools (mim, mmengine) read
+lists no checkpoints: we publish none. An editable install reads ``configs/`` in place.
 """
 import os.path as osp
 import shutil

@@ -25,8 +25,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import epcl_mmdet3d  # noqa: F401
-from epcl_mmdet3d.engine.hooks.epcl_frozen_weights_check_hook import frozen_clip_tensors
-from epcl_mmdet3d.models.backbones.clip_identity import state_sha256, tensor_digests
+from epcl_mmdet3d.engine.hooks.epcl_frozen_weights_check_hook import frozen_tower_tensors
+from epcl_mmdet3d.models.backbones.base_frozen_tower import state_sha256, tensor_digests
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT = ['configs/epcl_scannet_det.py', 'configs/epcl_modelnet40_cls.py']
@@ -54,7 +54,7 @@ def measure(config: str, repeat: int) -> dict:
     for p in trainable:
         p.grad = torch.zeros_like(p)
     optimizer.step()  # creates the AdamW moments, as after the first training step
-    frozen = frozen_clip_tensors(model)
+    frozen = frozen_tower_tensors(model)
     out = dict(config=config, arch=clip.arch, with_text=clip.text is not None,
                frozen_params=sum(t.numel() for t in frozen.values()),
                trainable_params=sum(p.numel() for p in trainable))

@@ -16,7 +16,9 @@ Per setting it reports: median step time and peak memory frozen vs unfrozen and 
 ratios; the frozen tower's achieved FLOP/s (forward + input-gradient backward, from the
 step's own timings) against a plain matmul of the same dtype and size timed in the same
 process; the share of grouping (FPS + kNN + gathers) in a step; the slim state_dict's size against
-the full one (frozen CLIP included); and a per-part profile.
+the full one (frozen CLIP included); a per-part profile; and which machine-dependent
+paths ran (the tower's dtype after the fast-kernel check of
+``epcl_mmdet3d.utils.resolve_dtype``, the autocast dtype, the attention kernel).
 
 The ``3detr`` variant (detection only) is the baseline EPCL is compared with:
 ``configs/3detr_scannet_det.py`` (3DETR's own encoder, the same head, 3DETR's optimiser)
@@ -74,7 +76,7 @@ def _build(setting, variant, scale):
     elif variant == 'frozen-cp':
         clip.with_cp = True
     elif variant == 'light-tokenizer':
-        backbone.tokenizer.encoder = 'set_abstraction'
+        backbone.tokenizer.encoder = dict(type='EPCLSetAbstractionMLP')  # 64-128-256
     tok = backbone.tokenizer
     points = max(64, round(FULL[setting]['points'] * scale))
     batch = max(1, round(FULL[setting]['batch'] * scale))
@@ -141,7 +143,7 @@ class _Timer:
 def _instrument(model, timer):
     """Forward hooks on the tokenizer, its groupers, the task tokens and the tower;
     gradient hooks on the tower's output and the tokens (where the backward passes)."""
-    from epcl_mmdet3d.models.layers import PointGrouper
+    from epcl_mmdet3d.models.layers import EPCLPointGrouper
     backbone = getattr(model, 'backbone', None) or getattr(model, 'encoder')
     starts = {}
 
@@ -162,7 +164,7 @@ def _instrument(model, timer):
     backbone.tokenizer.register_forward_pre_hook(pre('tokenizer_fwd'))
     backbone.tokenizer.register_forward_hook(post('tokenizer_fwd', 'tokens_grad', 'tokens'))
     for module in backbone.tokenizer.modules():
-        if isinstance(module, PointGrouper):
+        if isinstance(module, EPCLPointGrouper):
             module.register_forward_pre_hook(pre('grouping'))
             module.register_forward_hook(post('grouping'))
     if backbone.task_token is not None:
@@ -275,6 +277,7 @@ def worker(args):
         tower_flops_per_s=_tower_flops(clip, batch, length) / tower_time,
         matmul_flops_per_s=_matmul_flops_per_s(batch * length, clip.embed_dims, hidden,
                                                clip.weight_dtype, device, sync))
+    result.update(_paths_taken(clip, optim_wrapper, batch, length, device))
     with open(args.out, 'w') as f:
         json.dump(result, f)
 
@@ -344,6 +347,22 @@ def baseline_worker(args):
         json.dump(result, f)
 
 
+def _paths_taken(clip, optim_wrapper, batch, length, device):
+    """Which machine-dependent paths ran: the tower's stored dtype (float32 where a
+    reduced one is slow here), the autocast dtype, the attention kernel."""
+    from epcl_mmdet3d.utils.dtype_support import sdpa_backend
+    cast = getattr(optim_wrapper, 'cast_dtype', None)
+    block = clip.visual.transformer.resblocks[0]
+    attention = 'nn.MultiheadAttention'
+    if all(clip._fused):
+        heads = block.attn.num_heads
+        attention = 'sdpa/' + sdpa_backend(device, clip.weight_dtype, heads, length,
+                                           clip.embed_dims // heads, batch)
+    return dict(tower_dtype=str(clip.weight_dtype).replace('torch.', ''),
+                autocast=str(cast).replace('torch.', '') if cast is not None else 'off',
+                attention=attention)
+
+
 # ---------------------------------------------------------------- driver
 def _run_variant(setting, variant, args, tmp):
     out = osp.join(tmp, f'{setting}_{variant}.json')
@@ -411,12 +430,15 @@ def main():
     print(f"scale {args.scale} ({first['device']}, {first['threads']} threads, "
           f'{args.steps} timed steps, median)')
     print(f'{"setting":8s}{"variant":16s}{"B":>3s}{"N":>7s}{"M":>6s}{"step s":>9s}'
-          f'{"peak GB":>9s}{"+model GB":>10s}{"trainable M":>12s}{"frozen M":>10s}')
+          f'{"peak GB":>9s}{"+model GB":>10s}{"trainable M":>12s}{"frozen M":>10s}'
+          f'  {"tower":9s}{"autocast":9s}attention')
     for (setting, variant), r in results.items():
         print(f"{setting:8s}{variant:16s}{r['batch']:3d}{r['points']:7d}{r['tokens']:6d}"
               f"{r['step_time']:9.2f}{r['peak_bytes'] / 1e9:9.2f}"
               f"{(r['peak_bytes'] - r['base_bytes']) / 1e9:10.2f}"
-              f"{r['trainable_params'] / 1e6:12.3f}{r['frozen_params'] / 1e6:10.3f}")
+              f"{r['trainable_params'] / 1e6:12.3f}{r['frozen_params'] / 1e6:10.3f}  "
+              f"{r.get('tower_dtype', '-'):9s}{r.get('autocast', '-'):9s}"
+              f"{r.get('attention', '-')}")
     print('\nper-part profile, seconds of the median step:')
     print(f'{"setting":8s}{"variant":16s}' + ''.join(f'{p[:13]:>14s}' for p in PARTS))
     for (setting, variant), r in results.items():

@@ -9,7 +9,8 @@ _base_ = ['./epcl_scannet_det.py']
 # the plugin, and mmcv's point ops (FPS, ball query, grouping of mmdet3d's set
 # abstraction) on a CPU as well; CUDA tensors keep mmcv's kernels
 custom_imports = dict(
-    imports=['epcl_mmdet3d', 'epcl_mmdet3d.ops.enable_mmcv_cpu_fallback'],
+    imports=['epcl_mmdet3d', 'epcl_mmdet3d.datasets.safe_info_files',
+             'epcl_mmdet3d.ops.enable_mmcv_cpu_fallback'],
     allow_failed_imports=False)
 
 model = dict(

@@ -7,7 +7,8 @@
 _base_ = ['./epcl_scannet_det_demo.py']
 
 custom_imports = dict(
-    imports=['epcl_mmdet3d', 'epcl_mmdet3d.ops.enable_mmcv_cpu_fallback'],
+    imports=['epcl_mmdet3d', 'epcl_mmdet3d.datasets.safe_info_files',
+             'epcl_mmdet3d.ops.enable_mmcv_cpu_fallback'],
     allow_failed_imports=False)
 
 # The demo keeps 16x fewer centres than 3DETR (128 of 2048 points, 3DETR 2048 of 40000),

@@ -4,7 +4,8 @@
 _base_ = ['./epcl_sunrgbd_det.py']
 
 custom_imports = dict(
-    imports=['epcl_mmdet3d', 'epcl_mmdet3d.ops.enable_mmcv_cpu_fallback'],
+    imports=['epcl_mmdet3d', 'epcl_mmdet3d.datasets.safe_info_files',
+             'epcl_mmdet3d.ops.enable_mmcv_cpu_fallback'],
     allow_failed_imports=False)
 
 model = dict(

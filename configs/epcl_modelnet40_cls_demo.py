@@ -1,6 +1,6 @@
 # Quick CPU check of the whole classification path on the synthetic data set
 # (12 classes of simple shapes) with the tiny test CLIP (width 64, 2 layers).
-#   python tools/dataset_converters/create_synthetic_modelnet40.py data/demo_synthetic_modelnet
+#   python tools/synthetic_data/create_synthetic_modelnet40.py data/demo_synthetic_modelnet
 #   python tools/train.py configs/epcl_modelnet40_cls_demo.py
 # Not a benchmark: random tiny CLIP weights unless `pretrained` names a file.
 _base_ = ['./epcl_modelnet40_cls.py']

@@ -1,5 +1,5 @@
 # Quick start: EPCL segmentation on the synthetic S3DIS-format rooms written by
-#   python tools/dataset_converters/create_synthetic_s3dis.py data/demo_s3dis
+#   python tools/synthetic_data/create_synthetic_s3dis.py data/demo_s3dis
 # (150 pts/m2, 512-pt blocks)
 # with the tiny CLIP shipped for tests (EPCL-ViT-Tiny: width 64, 2 layers, random
 # frozen weights), small blocks and a short schedule, so it trains on a CPU in

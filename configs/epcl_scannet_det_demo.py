@@ -1,5 +1,5 @@
 # A CPU-sized version of epcl_scannet_det.py for the demo (tools/demo.py, `make demo`):
-# synthetic ScanNet-format rooms (tools/dataset_converters/create_synthetic_scannet.py),
+# synthetic ScanNet-format rooms (tools/synthetic_data/create_synthetic_scannet.py),
 # the tiny test CLIP
 # "EPCL-ViT-Tiny" (width 64, 2 layers, randomly initialised and frozen: no weights are
 # downloaded), and small numbers everywhere. Same code path as the full config.
@@ -15,7 +15,7 @@ model = dict(
         tokenizer=dict(
             num_tokens=128,  # 2048 points / 128 tokens = 16 points per token
             num_neighbors=16,
-            hidden_channels=(32, 64),  # mini-PointNet widths (CPU-sized)
+            encoder=dict(hidden_channels=(32, 64)),  # mini-PointNet widths (CPU-sized)
             pos_hidden=32),
         task_token=dict(num_tokens=4),
         clip=dict(arch='EPCL-ViT-Tiny', pretrained=None, embed_dropout=0.0)),
@@ -73,7 +73,8 @@ param_scheduler = [
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=20),
+    # 3 records per 32-iteration epoch (mmdet3d's analyze_logs.py drops each epoch's first)
+    logger=dict(type='LoggerHook', interval=10),
     checkpoint=dict(type='CheckpointHook', interval=max_epochs, max_keep_ckpts=1,
                     save_best=None))
 randomness = dict(seed=0)

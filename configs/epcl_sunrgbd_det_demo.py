@@ -1,5 +1,5 @@
 # A CPU-sized version of epcl_sunrgbd_det.py: synthetic SUN RGB-D-format scenes with yawed
-# furniture (tools/dataset_converters/create_synthetic_sunrgbd.py), the tiny test CLIP
+# furniture (tools/synthetic_data/create_synthetic_sunrgbd.py), the tiny test CLIP
 # "EPCL-ViT-Tiny" (randomly initialised, frozen; nothing downloaded), small numbers.
 # Same code path as the full config, the yaw bins included.
 _base_ = ['./epcl_sunrgbd_det.py']
@@ -11,7 +11,8 @@ num_points = 2048  # points per scene fed to the model (the files hold 10000)
 
 model = dict(
     backbone=dict(
-        tokenizer=dict(num_tokens=128, num_neighbors=16, hidden_channels=(32, 64),
+        tokenizer=dict(num_tokens=128, num_neighbors=16,
+                       encoder=dict(hidden_channels=(32, 64)),
                        pos_hidden=32),  # CPU-sized, as the ScanNet demo
         task_token=dict(num_tokens=4),
         clip=dict(arch='EPCL-ViT-Tiny', pretrained=None, embed_dropout=0.0)),
@@ -61,6 +62,7 @@ param_scheduler = [
 ]
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=20),
+    # 3 records per 32-iteration epoch (mmdet3d's analyze_logs.py drops each epoch's first)
+    logger=dict(type='LoggerHook', interval=10),
     checkpoint=dict(type='CheckpointHook', interval=max_epochs, max_keep_ckpts=1))
 randomness = dict(seed=0)

@@ -25,6 +25,25 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture
+def simulate_dtype_support(monkeypatch):
+    """``simulate(native, cost_ratio)``: pretend this machine has (or lacks) native
+    bfloat16 / float16 kernels, and that they cost ``cost_ratio`` x float32, for
+    ``epcl_mmdet3d.utils.resolve_dtype``; probed results and warnings start afresh."""
+    from epcl_mmdet3d.utils import dtype_support
+
+    def simulate(native: bool, cost_ratio: float = 0.5) -> None:
+        dtype_support.reset_dtype_support_cache()
+        state = '' if native else 'no '
+        monkeypatch.setattr(dtype_support, '_native_support', lambda device, dtype: (
+            native, f'simulated: {state}native {dtype} kernels on {device}'))
+        monkeypatch.setattr(dtype_support, '_measure_cost_ratio',
+                            lambda device, dtype: cost_ratio)
+
+    yield simulate
+    dtype_support.reset_dtype_support_cache()
+
+
 @pytest.fixture(scope='session')
 def tiny_clip_checkpoint(tmp_path_factory):
     """A local state-dict file of a randomly initialised tiny open_clip model."""

@@ -74,4 +74,35 @@ def test_config_declares_auto_scale_lr(path):
         # was tuned for (GPUs x batch per GPU, e.g. 8 x 8 for VoteNet)
         assert cfg.auto_scale_lr.base_batch_size % cfg.train_dataloader.batch_size == 0
         return
-    assert cfg.auto_scale_lr.base_batch_size == cfg.train_dataloader.batch_size
+    # the batch of one GPU, or of the GPUs a multi-GPU variant is for (e.g. 4 x 2 = 8)
+    num_gpus = cfg.get('num_gpus', 1)
+    assert cfg.auto_scale_lr.base_batch_size == num_gpus * cfg.train_dataloader.batch_size
+
+
+REPRODUCTIONS = ('epcl_scannet_det.py', 'epcl_sunrgbd_det.py', 'epcl_s3dis_seg.py',
+                 'epcl_modelnet40_cls.py', 'epcl_scannet_det_color.py',
+                 'epcl_scannet_det_4xb2.py', 'epcl_sunrgbd_det_4xb2.py',
+                 'ablations/epcl_modelnet40_cls_clip-unfrozen.py',
+                 'ablations/epcl_modelnet40_cls_no-task-token.py',
+                 'ablations/epcl_scannet_det_clip-unfrozen.py',
+                 'ablations/epcl_scannet_det_no-task-token.py',
+                 'few_shot/epcl_modelnet40_fewshot_5w10s.py',
+                 'few_shot/epcl_modelnet40_fewshot_16shot.py')
+
+
+@pytest.mark.parametrize('name', REPRODUCTIONS)
+def test_reproductions_load_the_authors_clip(name):
+    """OpenAI's ViT-B/32 as the authors' released code (the paper names only "CLIP"); the
+    activation is left to the tag's metadata (QuickGELU for 'openai'), the tower float32."""
+    clip = Config.fromfile(osp.join(ROOT, 'configs', name)).model.backbone.clip
+    assert (clip.arch, clip.pretrained, clip.activation) == ('ViT-B-32', 'openai', None)
+    assert clip.frozen_dtype == 'float32'
+
+
+@pytest.mark.parametrize('task', ['scannet_det', 'sunrgbd_det', 's3dis_seg', 'modelnet40_cls'])
+def test_vit_b16_variants_change_only_the_tower(task):
+    ref = Config.fromfile(osp.join(ROOT, 'configs', f'epcl_{task}.py'))
+    b16 = Config.fromfile(osp.join(ROOT, 'configs', f'epcl_{task}_vit-b16.py'))
+    assert b16.model.backbone.clip.arch == 'ViT-B-16'
+    b16.model.backbone.clip.arch = 'ViT-B-32'
+    assert b16.to_dict() == ref.to_dict()

@@ -19,17 +19,17 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CFG_DIR = osp.join(ROOT, 'configs', 'mmdet3d_models')
 FULL = {
     # config: (in_channels of the base's pipeline, the base head's input width)
-    'votenet_epcl-vitb16_8xb8_scannet-3d.py': (4, 256),
-    'groupfree3d_epcl-vitb16_head-L6-O256_4xb8_scannet-seg.py': (3, 288),
-    'pointnet2-head_epcl-vitb16_2xb16-cosine-50e_s3dis-seg.py': (9, 512),
+    'votenet_epcl_scannet_det.py': (4, 256),
+    'groupfree3d_epcl_scannet_det.py': (3, 288),
+    'pointnet2_epcl_s3dis_seg.py': (9, 512),
 }
 DEMOS = [
-    ('votenet_pointnet2_synthetic-scannet_demo.py', 'scannet', 'mAP_0.25'),
-    ('votenet_epcl-tiny_synthetic-scannet_demo.py', 'scannet', 'mAP_0.25'),
-    ('groupfree3d_pointnet2_synthetic-scannet_demo.py', 'scannet', 'mAP_0.25'),
-    ('groupfree3d_epcl-tiny_synthetic-scannet_demo.py', 'scannet', 'mAP_0.25'),
-    ('pointnet2_ssg_synthetic-s3dis_demo.py', 's3dis', 'miou'),
-    ('pointnet2-head_epcl-tiny_synthetic-s3dis_demo.py', 's3dis', 'miou'),
+    ('votenet_pointnet2_scannet_det_demo.py', 'scannet', 'mAP_0.25'),
+    ('votenet_epcl_scannet_det_demo.py', 'scannet', 'mAP_0.25'),
+    ('groupfree3d_pointnet2_scannet_det_demo.py', 'scannet', 'mAP_0.25'),
+    ('groupfree3d_epcl_scannet_det_demo.py', 'scannet', 'mAP_0.25'),
+    ('pointnet2_pointnet2_s3dis_seg_demo.py', 's3dis', 'miou'),
+    ('pointnet2_epcl_s3dis_seg_demo.py', 's3dis', 'miou'),
 ]
 
 

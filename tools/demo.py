@@ -10,11 +10,11 @@ Example:
 import argparse
 import os
 import os.path as osp
-import pickle
 import time
 
 from mmengine.config import Config
 
+from epcl_mmdet3d.datasets.safe_info_files import load_info_file
 from epcl_mmdet3d.datasets.synthetic import create_synthetic_scannet
 from epcl_mmdet3d.engine import build_runner
 
@@ -41,9 +41,8 @@ def _has_dataset(root, num_train, num_val):
         path = osp.join(root, f'scannet_infos_{split}.pkl')
         if not osp.exists(path):
             return False
-        with open(path, 'rb') as f:
-            if len(pickle.load(f)['data_list']) != count:
-                return False
+        if len(load_info_file(path)['data_list']) != count:  # a data-only unpickler
+            return False
     return True
 
 

@@ -3,97 +3,10 @@
     python tools/train.py configs/epcl_scannet_det.py [--work-dir DIR] [--amp]
         [--resume [CKPT]] [--cfg-options k=v ...] [--launcher pytorch]
 
-Multi-GPU / multi-machine: launch with torchrun and ``--launcher pytorch``
-(or slurm / mpi), exactly as with mmdet3d's own tools; ``--auto-scale-lr`` scales the
-config's lr by (GPUs x batch size) / ``auto_scale_lr.base_batch_size``.
-CONFIG is a file or a shipped config by name, e.g. epcl_mmdet3d::epcl_scannet_det_demo.py.
+The implementation is ``epcl_mmdet3d.tools.train`` (``epcl-train`` once the package is
+installed); see its help for every flag.
 """
-import argparse
-import logging
-import os
-import os.path as osp
-
-from mmengine.config import Config, DictAction
-from mmengine.logging import print_log
-
-import epcl_mmdet3d  # noqa: F401  (registers the modules, allow-lists checkpoints)
-from epcl_mmdet3d.engine import build_runner, prepare_cpu_distributed
-from epcl_mmdet3d.utils import resolve_config
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Train an EPCL / mmdet3d model')
-    parser.add_argument('config', help='config file')
-    parser.add_argument('--amp', action='store_true',
-                        help='mixed precision training (AmpOptimWrapper; on CPU bfloat16 '
-                        'autocast through EPCLAmpOptimWrapper)')
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale the learning rate by the real batch size')
-    parser.add_argument('--sync_bn', choices=['none', 'torch', 'mmcv'], default='none',
-                        help='convert BatchNorm layers to synchronised ones')
-    parser.add_argument('--resume', nargs='?', type=str, const='auto',
-                        help='resume from CKPT, or from the latest checkpoint of '
-                        'the work dir when no path is given')
-    parser.add_argument('--work-dir', help='where logs and checkpoints go')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries, key=value')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
-
-
-def load_config(args) -> Config:
-    """Read ``args.config``; apply the launcher, the overrides and the work dir."""
-    cfg = Config.fromfile(resolve_config(args.config))
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
-    return cfg
-
-
-def build_cfg(args):
-    cfg = load_config(args)
-    if args.amp:
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper == 'AmpOptimWrapper':
-            print_log('AMP is already enabled in the config', logger='current',
-                      level=logging.WARNING)
-        elif optim_wrapper != 'OptimWrapper':
-            raise ValueError(f'--amp needs an OptimWrapper config, got {optim_wrapper}')
-        else:
-            # mmengine's AmpOptimWrapper, also on CPU (bfloat16 autocast, no loss scale)
-            cfg.optim_wrapper.type = 'EPCLAmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
-    if args.auto_scale_lr:
-        if 'auto_scale_lr' not in cfg or 'base_batch_size' not in cfg.auto_scale_lr:
-            raise ValueError('--auto-scale-lr needs auto_scale_lr.base_batch_size '
-                             'in the config')
-        cfg.auto_scale_lr.enable = True
-    if args.sync_bn != 'none':
-        cfg.sync_bn = args.sync_bn
-    if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
-    return cfg
-
-
-def main(argv=None):
-    cfg = build_cfg(parse_args(argv))
-    prepare_cpu_distributed(cfg)  # --launcher pytorch without CUDA: gloo
-    runner = build_runner(cfg)  # cfg.runner_type (EPCLRunner) from mmdet3d's registry
-    runner.train()
-
+from epcl_mmdet3d.tools.train import build_cfg, main, parse_args  # noqa: F401
 
 if __name__ == '__main__':
     main()

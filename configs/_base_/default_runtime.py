@@ -2,12 +2,20 @@
 # that every EPCL config loads `epcl_mmdet3d` (registering its modules) the same way.
 _base_ = ['mmdet3d::_base_/default_runtime.py']
 
-custom_imports = dict(imports=['epcl_mmdet3d'], allow_failed_imports=False)
+# The second import makes mmengine read info files (.pkl) with an unpickler that builds
+# only data (dicts, lists, numbers, strings, numpy arrays): a crafted file cannot run code.
+custom_imports = dict(imports=['epcl_mmdet3d', 'epcl_mmdet3d.datasets.safe_info_files'],
+                      allow_failed_imports=False)
 
 # Fingerprint the frozen CLIP weights at train start, check them at every checkpoint save
 # and at the end (a change is an error naming the tensor). In default_hooks, not
 # custom_hooks, so that task configs adding hooks of their own keep it.
-default_hooks = dict(frozen_clip_check=dict(type='EPCLFrozenWeightsCheckHook'))
+# A NaN / Inf loss or weight stops training at that iteration, before any checkpoint holds
+# it; a second training run in a work dir in use fails at its start.
+default_hooks = dict(
+    frozen_clip_check=dict(type='EPCLFrozenWeightsCheckHook'),
+    non_finite_check=dict(type='EPCLNonFiniteCheckHook'),
+    work_dir_lock=dict(type='EPCLWorkDirLockHook'))
 
 # Crash-safe checkpoints (written aside, then renamed; the last complete one never removed
 # first), --resume that falls back to the newest complete checkpoint, and random states

@@ -6,10 +6,10 @@
 #   (tokenizer, task tokens, head): the tower's groups are left out of the clipped norm,
 #   so its 86M gradients do not shrink the head's.
 # Both use standard mmengine paramwise_cfg custom_keys (their entries land in the param
-# groups); EPCLSelectiveClipOptimWrapper skips the groups marked skip_grad_clip.
+# groups); EPCLSelectiveGradClipOptimWrapper skips the groups marked skip_grad_clip.
 _base_ = ['../epcl_scannet_det.py']
 model = dict(backbone=dict(clip=dict(frozen=False)))
 optim_wrapper = dict(
-    type='EPCLSelectiveClipOptimWrapper',
+    type='EPCLSelectiveGradClipOptimWrapper',
     paramwise_cfg=dict(custom_keys={
         'backbone.clip': dict(lr_mult=0.1, skip_grad_clip=True)}))

@@ -1,13 +1,16 @@
 """Inference on a user's own point files, through mmdet3d's inference API."""
-from .inference import infer_point_file, prediction_to_dict
+from .inference import BOX_LAYOUT, infer_point_file, prediction_to_dict
 from .point_files import (
     POINT_FILE_SUFFIXES,
+    check_point_extent,
     fit_points_to_config,
+    order_named_columns,
     pipeline_point_dims,
     read_point_file,
 )
 
 __all__ = [
-    'POINT_FILE_SUFFIXES', 'fit_points_to_config', 'infer_point_file', 'pipeline_point_dims',
-    'prediction_to_dict', 'read_point_file'
+    'BOX_LAYOUT', 'POINT_FILE_SUFFIXES', 'check_point_extent', 'fit_points_to_config',
+    'infer_point_file', 'order_named_columns', 'pipeline_point_dims', 'prediction_to_dict',
+    'read_point_file'
 ]

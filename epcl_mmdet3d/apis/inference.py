@@ -1,33 +1,49 @@
 """Run a detector or segmentor on a user's point file through mmdet3d's own inference API."""
 import os.path as osp
 import tempfile
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy as np
 import torch
 
-from .point_files import fit_points_to_config, pipeline_point_dims, read_point_file
+from .point_files import (
+    check_point_extent,
+    fit_points_to_config,
+    pipeline_point_dims,
+    read_point_file,
+)
+
+# what the "bbox_3d" of a box in prediction_to_dict holds
+BOX_LAYOUT = ('bbox_3d = [x, y, z, dx, dy, dz, yaw] with (x, y, z) the BOTTOM centre of the '
+              "box (mmdet3d's convention for Depth boxes, as LidarDet3DInferencer writes "
+              'them); gravity_center = the middle of the box, z + dz / 2')
 
 
-def infer_point_file(model, path: str) -> Dict:
+def infer_point_file(model, path: str, seed: Optional[int] = None) -> Dict:
     """Predict boxes (detector) or per-point labels (segmentor) for one point file.
 
-    The file is read whatever its kind (:func:`read_point_file`), laid out as the
-    config's data files (:func:`fit_points_to_config`) and handed to mmdet3d's
-    ``inference_detector`` / ``inference_segmentor`` (which run the config's test
-    pipeline: alignment, sampling, colour normalisation, ...).
+    The file is read whatever its kind (:func:`read_point_file`), checked for a
+    plausible extent, laid out as the config's data files (:func:`fit_points_to_config`)
+    and handed to mmdet3d's ``inference_detector`` / ``inference_segmentor`` (which run
+    the config's test pipeline: alignment, sampling, colour normalisation, ...).
 
     Args:
         model: from ``mmdet3d.apis.init_model(config, checkpoint)``.
         path: the point file.
+        seed: seeds Python's, numpy's and torch's generators first, so that the
+            pipeline's random point sample (``PointSample``) is the same every run.
 
     Returns:
         dict: ``task`` ('det' or 'seg'), ``sample`` (the ``Det3DDataSample`` with
-        ``pred_instances_3d`` or ``pred_pts_seg``), ``points`` ((N, C) tensor: what the
-        model read, in the predictions' frame).
+        ``pred_instances_3d`` or ``pred_pts_seg``), ``points`` ((M, C) tensor: what the
+        model read, in the predictions' frame), ``file_points`` ((N, load_dim) array:
+        every point of the file, laid out as the config's files), ``columns`` (the
+        file's column names, in that layout), ``num_points_read`` (N) and
+        ``num_points_used`` (M).
     """
     from mmdet3d.apis import inference_detector, inference_segmentor
     from mmdet3d.models import Base3DDetector, Base3DSegmentor
+    from mmengine.runner import set_random_seed
 
     if isinstance(model, Base3DDetector):
         task, run = 'det', inference_detector
@@ -38,13 +54,18 @@ def infer_point_file(model, path: str) -> Dict:
                         'segmentor; point-file inference covers those two')
     load_dim, _, _ = pipeline_point_dims(model.cfg)
     points, columns = read_point_file(path, load_dim=load_dim)
+    check_point_extent(points, path)
     points = fit_points_to_config(points, columns, model.cfg, source=path)
+    if seed is not None:
+        set_random_seed(seed)
     with tempfile.TemporaryDirectory() as tmp:
         # the layout of the data set's own files, so the test pipeline loads it as is
         laid_out = osp.join(tmp, osp.splitext(osp.basename(path))[0] + '.bin')
         points.tofile(laid_out)
         sample, data = run(model, laid_out)
-    return dict(task=task, sample=sample, points=data['inputs']['points'])
+    used = data['inputs']['points']
+    return dict(task=task, sample=sample, points=used, file_points=points, columns=columns,
+                num_points_read=len(points), num_points_used=len(used))
 
 
 def prediction_to_dict(sample, class_names, task: str) -> Dict:
@@ -56,27 +77,33 @@ def prediction_to_dict(sample, class_names, task: str) -> Dict:
         task: 'det' or 'seg'.
 
     Returns:
-        det: ``boxes``, one dict per box (``label``, ``class``, ``score``,
-        ``center`` (gravity centre), ``size``, ``yaw``), best first.
+        det: ``box_type_3d`` (e.g. 'Depth'), ``box_layout`` (:data:`BOX_LAYOUT`) and
+        ``boxes``, one dict per box, best first: ``label``, ``class``, ``score``,
+        ``bbox_3d`` (mmdet3d's 7 numbers, bottom centre), ``bottom_center``,
+        ``gravity_center``, ``size`` and ``yaw``.
         seg: ``labels`` (one class id per point) and ``class_counts``.
     """
     def name(label: int) -> str:
         return class_names[label] if 0 <= label < len(class_names) else str(label)
 
+    def rounded(values, digits=4):
+        return [round(float(v), digits) for v in values]
+
     if task == 'det':
         pred = sample.pred_instances_3d
         boxes = pred.bboxes_3d
-        centers = boxes.gravity_center.cpu().numpy()
-        dims = boxes.dims.cpu().numpy()
-        yaws = boxes.yaw.cpu().numpy()
+        tensor = boxes.tensor[:, :7].detach().cpu().numpy()  # (P, 7) bottom centre
+        gravity = boxes.gravity_center.detach().cpu().numpy()  # (P, 3)
         scores = pred.scores_3d.cpu().numpy()
         labels = pred.labels_3d.cpu().numpy()
         order = np.argsort(-scores, kind='stable')
-        return dict(boxes=[dict(label=int(labels[i]), **{'class': name(int(labels[i]))},
-                                score=round(float(scores[i]), 5),
-                                center=[round(float(v), 4) for v in centers[i]],
-                                size=[round(float(v), 4) for v in dims[i]],
-                                yaw=round(float(yaws[i]), 5)) for i in order])
+        box_type = type(boxes).__name__.replace('Instance3DBoxes', '')
+        return dict(box_type_3d=box_type, box_layout=BOX_LAYOUT, boxes=[dict(
+            label=int(labels[i]), **{'class': name(int(labels[i]))},
+            score=round(float(scores[i]), 5), bbox_3d=rounded(tensor[i]),
+            bottom_center=rounded(tensor[i, :3]), gravity_center=rounded(gravity[i]),
+            size=rounded(tensor[i, 3:6]), yaw=round(float(tensor[i, 6]), 5))
+            for i in order])
     labels = sample.pred_pts_seg.pts_semantic_mask
     labels = labels.cpu().numpy() if isinstance(labels, torch.Tensor) else np.asarray(labels)
     ids, counts = np.unique(labels, return_counts=True)

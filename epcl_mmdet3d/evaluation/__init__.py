@@ -1,4 +1,4 @@
 """Evaluation."""
-from .metrics import EPCLClsMetric
+from .metrics import EPCLClsMetric, EPCLIndoorMetric
 
-__all__ = ['EPCLClsMetric']
+__all__ = ['EPCLClsMetric', 'EPCLIndoorMetric']

@@ -8,10 +8,11 @@ from .detectors import EPCL3DETRDetector
 from .layers import (
                      EPCLDecoderLayer,
                      EPCLFourierPosEncoding,
+                     EPCLMiniPointNet,
+                     EPCLPointGrouper,
+                     EPCLSetAbstractionMLP,
                      EPCLTaskToken,
                      EPCLTransformerDecoder,
-                     MiniPointNet,
-                     PointGrouper,
 )
 from .losses import EPCLSetCriterion
 from .segmentors import EPCLEncoderDecoder3D
@@ -22,8 +23,8 @@ from .utils import stack_points
 __all__ = [
     'EPCL3DETRBoxCoder', 'EPCL3DETRDetector', 'EPCL3DETRHead', 'EPCLClassifier', 'EPCLClsHead',
     'EPCLDecoderLayer', 'EPCLEncoder', 'EPCLEncoderDecoder3D', 'EPCLFourierPosEncoding',
-    'EPCLHierarchicalTokenizer', 'EPCLHungarianMatcher', 'EPCLPointsDataPreprocessor',
-    'EPCLSegHead', 'EPCLSetCriterion', 'EPCLTaskToken', 'EPCLTextAlignHead', 'EPCLTokenizer',
-    'EPCLTransformerDecoder', 'FrozenCLIPBackbone', 'MiniPointNet', 'PointGrouper',
-    'stack_points'
+    'EPCLHierarchicalTokenizer', 'EPCLHungarianMatcher', 'EPCLMiniPointNet', 'EPCLPointGrouper',
+    'EPCLPointsDataPreprocessor', 'EPCLSegHead', 'EPCLSetAbstractionMLP', 'EPCLSetCriterion',
+    'EPCLTaskToken', 'EPCLTextAlignHead', 'EPCLTokenizer', 'EPCLTransformerDecoder',
+    'FrozenCLIPBackbone', 'stack_points'
 ]

@@ -1,8 +1,7 @@
 """Sampling ops with one contract on CPU (own kernels) and CUDA (mmcv), beside references."""
 from .ball_query import ball_query, ball_query_reference
 from .furthest_point_sample import furthest_point_sample, furthest_point_sample_reference
-from .gather import gather_points
-from .knn import knn_query, knn_query_reference
+from .knn import gather_points, knn_query, knn_query_reference
 from .mmcv_cpu_fallback import install_mmcv_cpu_fallback
 from .three_interpolate import (
                                 three_interpolate,

@@ -1,4 +1,5 @@
-"""k-nearest-neighbour search on CPU and CUDA with one contract."""
+"""k-nearest-neighbour search on CPU and CUDA with one contract, and the gather that reads
+the neighbours (or any per-sample indices) out of a cloud."""
 from typing import Tuple
 
 import numba
@@ -9,7 +10,6 @@ from torch import Tensor
 
 from ._mmcv_cuda import mmcv_cuda_op
 from ._validation import check_xyz
-from .gather import gather_points
 
 # Upper bound on the (B, m, N) float32 distance block the CPU path holds at once.
 _CPU_BLOCK_BYTES = 256 * 1024 * 1024
@@ -23,6 +23,23 @@ _KDTREE_EXTRA = 8
 # Relative slack covering float32 rounding of a squared distance (a few ulp) against
 # the tree's float64 distances.
 _F32_SLACK = 1e-6
+
+
+def gather_points(x: Tensor, idx: Tensor) -> Tensor:
+    """Pick rows of ``x`` per sample.
+
+    Args:
+        x: (B, N, C) points or features.
+        idx: (B, ...) int64 indices into N.
+
+    Returns:
+        (B, ..., C) gathered rows; differentiable with respect to ``x``.
+    """
+    if idx.shape[0] != x.shape[0]:
+        raise ValueError(f'idx has batch size {idx.shape[0]} but x has {x.shape[0]}')
+    batch_size, _, channels = x.shape
+    flat = idx.reshape(batch_size, -1, 1).expand(-1, -1, channels)  # (B, L, C)
+    return x.gather(1, flat).reshape(*idx.shape, channels)  # (B, ..., C)
 
 
 def knn_query(query: Tensor, xyz: Tensor, k: int) -> Tuple[Tensor, Tensor]:
@@ -41,7 +58,7 @@ def knn_query(query: Tensor, xyz: Tensor, k: int) -> Tuple[Tensor, Tensor]:
 
     Returns:
         dist2: (B, M, K) squared distances, ascending along K.
-        idx: (B, M, K) int64 indices into N.
+        idx: (B, M, K) int64 indices into N. An empty batch (B = 0) gives empty results.
     """
     check_xyz(query, 'query')
     check_xyz(xyz, 'xyz')
@@ -53,6 +70,9 @@ def knn_query(query: Tensor, xyz: Tensor, k: int) -> Tuple[Tensor, Tensor]:
         raise ValueError(
             f'knn_query was asked for k={k} neighbours among {num_points} points; '
             'it needs 1 <= k <= num_points. Lower k or feed more points per cloud')
+    if not query.shape[0]:  # an empty batch: nothing to search (gather cannot reshape it)
+        return (query.new_zeros(0, query.shape[1], k),
+                torch.zeros(0, query.shape[1], k, dtype=torch.long, device=query.device))
     if xyz.is_cuda and query.is_cuda and k <= 100:
         mmcv_knn = mmcv_cuda_op('knn', 'knn_query')
         # mmcv returns (B, K, M) int32, sorted by distance

@@ -15,8 +15,7 @@ from torch import Tensor
 
 from ._mmcv_cuda import mmcv_cuda_op
 from ._validation import check_xyz
-from .gather import gather_points
-from .knn import knn_query
+from .knn import gather_points, knn_query
 
 # Upper bound on the (B, n, 3, C) float32 block of gathered features on CPU.
 _CPU_BLOCK_BYTES = 128 * 1024 * 1024

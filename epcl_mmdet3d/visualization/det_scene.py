@@ -21,11 +21,49 @@ def load_aligned_scene_points(data_info: Dict) -> np.ndarray:
     lidar = data_info['lidar_points']
     points = np.fromfile(lidar['lidar_path'], dtype=np.float32).reshape(
         -1, lidar.get('num_pts_feats', 6))
-    if 'axis_align_matrix' in data_info:
-        align = np.asarray(data_info['axis_align_matrix'], dtype=np.float64)
-        points = points.copy()
-        points[:, :3] = points[:, :3] @ align[:3, :3].T + align[:3, 3]
+    return align_points(points, data_info.get('axis_align_matrix'))
+
+
+def align_points(points: np.ndarray, axis_align_matrix=None) -> np.ndarray:
+    """(N, C) points with xyz multiplied by a (4, 4) ``axis_align_matrix`` (a copy), as
+    mmdet3d's ``GlobalAlignment`` does; the points themselves when there is none."""
+    if axis_align_matrix is None:
+        return points
+    align = np.asarray(axis_align_matrix, dtype=np.float64)
+    points = points.copy()
+    points[:, :3] = points[:, :3] @ align[:3, :3].T + align[:3, 3]
     return points
+
+
+def full_scene_points(sample, batch_points, load_dim: int) -> np.ndarray:
+    """All points of a detection sample's file, in the frame of its predictions.
+
+    The test pipeline feeds the model a sample of the scene (``PointSample``); the
+    picture draws the whole file instead (the renderer thins it for speed), aligned
+    by the sample's ``axis_align_matrix`` as ``GlobalAlignment`` aligns the batch.
+    Falls back to the batch's points when the file cannot be read or does not cover
+    them (a pipeline that moved the points otherwise).
+
+    Args:
+        sample: a ``Det3DDataSample`` (``lidar_path``, maybe ``axis_align_matrix``).
+        batch_points: (M, C) the points the model read.
+        load_dim: values per point of the data set's files.
+
+    Returns:
+        (N, C') points, xyz first.
+    """
+    batch = batch_points.detach().cpu().numpy() if hasattr(batch_points, 'detach') \
+        else np.asarray(batch_points)
+    path = sample.get('lidar_path')
+    if not path or not osp.isfile(path) or not load_dim:
+        return batch
+    flat = np.fromfile(path, dtype=np.float32)
+    if flat.size % load_dim:
+        return batch
+    points = align_points(flat.reshape(-1, load_dim), sample.get('axis_align_matrix'))
+    lo, hi = points[:, :3].min(0) - 1e-3, points[:, :3].max(0) + 1e-3
+    inside = (batch[:, :3] >= lo) & (batch[:, :3] <= hi)
+    return points if inside.all() else batch
 
 
 @torch.no_grad()

@@ -50,7 +50,7 @@ def _true_labels(sample) -> Optional[np.ndarray]:
 
 def render_data_sample(points, sample, out_file: str, class_names: Sequence[str],
                        palette: Optional[Sequence[Sequence[int]]] = None,
-                       ignore_index: Optional[int] = None, score_thr: float = 0.1,
+                       ignore_index: Optional[int] = None, score_thr: Optional[float] = None,
                        max_boxes: Optional[int] = None, title: str = '') -> Optional[str]:
     """Draw what ``sample`` holds over ``points`` and write a PNG.
 
@@ -61,8 +61,9 @@ def render_data_sample(points, sample, out_file: str, class_names: Sequence[str]
         class_names: names of the class ids.
         palette: RGB (0..255) per class, for per-point labels (a fixed one if None).
         ignore_index: label of unannotated points (segmentation).
-        score_thr: predicted boxes scoring less are not drawn.
-        max_boxes: draw at most this many predicted boxes (the highest scores).
+        score_thr: draw the predicted boxes scoring at least this.
+        max_boxes: draw at most this many predicted boxes (the highest scores); with
+            neither, the 10 best are drawn.
         title: figure title.
 
     Returns:

@@ -61,6 +61,12 @@ def test_errors():
         knn_query(torch.rand(1, 2, 3), bad, 2)
 
 
+def test_empty_batch_gives_empty_results():
+    dist2, idx = knn_query(torch.rand(0, 5, 3), torch.rand(0, 8, 3), 4)
+    assert dist2.shape == idx.shape == (0, 5, 4)
+    assert dist2.dtype == torch.float32 and idx.dtype == torch.int64
+
+
 @pytest.mark.cuda
 def test_cuda_matches_cpu():
     torch.manual_seed(0)

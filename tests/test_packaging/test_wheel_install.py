@@ -1,7 +1,9 @@
 """The wheel installs into an environment that is not the project's and works from
-outside the repository: package data (the tiny CLIP's open_clip config) and the configs
-(``epcl_mmdet3d::...``) ship inside it, and the declared ranges accept the stack that
-is already there (nothing to rebuild)."""
+outside the repository: package data (the tiny CLIP's open_clip config), the configs
+(``epcl_mmdet3d::...``) and the console scripts ship inside it, the declared ranges accept
+the stack that is already there (nothing to rebuild), and a user's config inheriting a
+shipped one builds and trains a step, its runner built as mmdet3d's tools/train.py builds
+it (mmengine's root registry, no default scope)."""
 import os
 import os.path as osp
 import shutil
@@ -40,8 +42,30 @@ _CHECK = textwrap.dedent('''
         assert req.specifier.contains(version, prereleases=True), (line, version)
 
     from mmengine.config import Config
-    from mmengine.registry import init_default_scope
+    from mmengine.registry import RUNNERS, DefaultScope, init_default_scope
     from mmdet3d.registry import MODELS
+
+    from epcl_mmdet3d.datasets.synthetic import create_synthetic_scannet
+
+    # a user's config inheriting a shipped task config (no folder after '::'): it
+    # builds and trains one step; the runner is built as mmdet3d's tools/train.py does
+    create_synthetic_scannet('data', num_train=2, num_val=1, num_points=10000)
+    with open('my_demo.py', 'w') as f:
+        f.write("_base_ = ['epcl_mmdet3d::epcl_scannet_det_demo.py']\\n"
+                "data_root = 'data/'\\n"
+                "train_dataloader = dict(batch_size=2, dataset=dict(dataset=dict("
+                "data_root=data_root)))\\n"
+                "val_dataloader = dict(dataset=dict(data_root=data_root))\\n"
+                "test_dataloader = val_dataloader\\n"
+                "train_cfg = dict(max_epochs=1)\\n"
+                "work_dir = 'work'\\n")
+    cfg = Config.fromfile('my_demo.py')
+    assert cfg.model['_scope_'] == 'mmdet3d', cfg.model.get('_scope_')
+    assert DefaultScope.get_current_instance() is None
+    runner = RUNNERS.build(cfg)
+    runner.train()
+    assert runner.iter == 1, runner.iter
+    print('inheriting config trained', runner.iter, 'step with', type(runner).__name__)
 
     # a shipped task config, by the plugin's scope
     path = resolve_config('epcl_mmdet3d::epcl_scannet_det_demo.py')
@@ -101,3 +125,9 @@ def test_wheel_installs_and_builds_the_demo_detector_outside_the_repo(tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     assert 'built EPCL3DETRDetector EPCL-ViT-Tiny' in out.stdout
     assert 'user config ok' in out.stdout
+    assert 'inheriting config trained 1 step with EPCLRunner' in out.stdout
+    # the console scripts
+    for script in ('epcl-train', 'epcl-test', 'epcl-infer'):
+        run = subprocess.run([str(env / 'bin' / script), '--help'], cwd=elsewhere,
+                             env=clean_env, capture_output=True, text=True)
+        assert run.returncode == 0 and 'usage:' in run.stdout, script + run.stderr

@@ -12,7 +12,7 @@ from epcl_mmdet3d.datasets import EPCLModelNet40Dataset
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
-_TOOLS = dict(create_synthetic='dataset_converters/create_synthetic_modelnet40',
+_TOOLS = dict(create_synthetic='synthetic_data/create_synthetic_modelnet40',
               cache_points='dataset_converters/modelnet40_cache_points',
               make_few_shot_folds='dataset_converters/modelnet40_few_shot_folds',
               run_few_shot='analysis_tools/run_few_shot')

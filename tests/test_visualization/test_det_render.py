@@ -50,3 +50,50 @@ def test_predict_and_render_a_dataset_scene(tmp_path):
     assert osp.getsize(tmp_path / 'p.png') > 1000
     with pytest.raises(IndexError, match='out of range'):
         predict_det_scene(model, dataset, 5)
+
+
+def test_titles_say_what_is_drawn_and_boxes_carry_class_and_score():
+    from epcl_mmdet3d.visualization.det_render import det_scene_figure
+    rng = np.random.default_rng(0)
+    points = rng.random((3000, 3)) * 5
+    boxes = np.hstack([rng.random((30, 3)) * 5, np.full((30, 3), 0.5)])  # (30, 6)
+    scores = np.linspace(0.9, 0.04, 30)
+    labels = np.arange(30) % 2
+    names = ('chair', 'table')
+    # predictions only (a user's scan): no "ground truth" anywhere; the 10 best drawn
+    fig = det_scene_figure(points, boxes, labels, scores, class_names=names)
+    top, view = fig.axes[0], fig.axes[1]
+    assert 'ground truth' not in top.get_title()
+    assert 'predicted boxes solid, class + score (10 of 30, the 10 best)' in top.get_title()
+    assert [t.get_text() for t in top.texts][:2] == ['chair 0.90', 'table 0.87']
+    assert len(top.texts) == 10
+    assert '3,000 points' in view.get_title()
+    # --score-thr: every box above it; true boxes dashed and named
+    fig = det_scene_figure(points, boxes, labels, scores, boxes[:2], np.array([1, 0]),
+                           class_names=names, score_thr=0.5)
+    top = fig.axes[0]
+    assert '(14 of 30, score >= 0.5)' in top.get_title()
+    assert 'ground truth dashed white, class (2)' in top.get_title()
+    texts = [t.get_text() for t in top.texts]
+    assert texts[:2] == ['table', 'chair'] and len(texts) == 2 + 14
+
+
+def test_full_scene_points_are_the_whole_aligned_file(tmp_path):
+    import torch
+    from mmdet3d.structures import Det3DDataSample
+
+    from epcl_mmdet3d.visualization import full_scene_points
+    scene = np.random.default_rng(0).random((1000, 6)).astype(np.float32)
+    scene.tofile(tmp_path / 'scene.bin')
+    align = np.eye(4)
+    align[2, 3] = 1.0  # GlobalAlignment would lift the room by 1 m
+    aligned = scene.copy()
+    aligned[:, 2] += 1.0
+    sample = Det3DDataSample(metainfo=dict(lidar_path=str(tmp_path / 'scene.bin'),
+                                           axis_align_matrix=align))
+    batch = torch.from_numpy(aligned[:100, :3])  # what PointSample kept
+    full = full_scene_points(sample, batch, load_dim=6)
+    assert full.shape == (1000, 6)
+    np.testing.assert_allclose(full, aligned, atol=1e-6)
+    # points the file does not cover (moved by another transform): the batch is drawn
+    assert full_scene_points(sample, batch + 5.0, load_dim=6).shape == (100, 3)

@@ -1,15 +1,16 @@
-"""Convert an EPCL checkpoint between full (frozen CLIP weights inside) and slim (identity only).
+"""Convert an EPCL checkpoint between full (frozen tower weights inside) and slim (identity only).
 
     python tools/model_converters/convert_slim_checkpoint.py CONFIG IN.pth OUT.pth --to slim
     python tools/model_converters/convert_slim_checkpoint.py CONFIG IN.pth OUT.pth --to full
 
-Our checkpoints are slim: ``FrozenCLIPBackbone`` leaves its frozen towers out of the state
-dict and stores their identity (architecture, tag or file, activation, SHA-256 of the
-weights) under ``<prefix>clip_identity``. The CONFIG builds the model, and with it the
-frozen CLIP from the weights the config names; that is where a full checkpoint's frozen
-tensors come from (``--to full``), and what a full checkpoint's frozen tensors must equal
-(``--to slim``: a checkpoint trained on other CLIP weights is refused, since a slim one
-would be rebuilt on the config's). Everything else in the file (optimizer, schedulers,
+Our checkpoints are slim: a frozen tower (``BaseFrozenTower``, e.g. ``FrozenCLIPBackbone``)
+leaves its frozen weights out of the state dict and stores their identity (for CLIP:
+architecture, tag or file, activation, SHA-256 of the weights) under
+``<prefix><identity_key>`` (``clip_identity`` for CLIP). The CONFIG builds the model, and
+with it the frozen towers from the weights the config names; that is where a full
+checkpoint's frozen tensors come from (``--to full``), and what a full checkpoint's frozen
+tensors must equal (``--to slim``: a checkpoint trained on other weights is refused, since
+a slim one would be rebuilt on the config's). Everything else in the file (optimizer, schedulers,
 meta, message hub) is kept as it is.
 """
 import argparse
@@ -23,20 +24,21 @@ import torch
 from torch import Tensor, nn
 
 
-def clip_backbones(model: nn.Module) -> List[Tuple[str, nn.Module]]:
-    """(prefix, module) of every ``FrozenCLIPBackbone`` in ``model``."""
-    from epcl_mmdet3d.models.backbones import FrozenCLIPBackbone
+def find_frozen_towers(model: nn.Module) -> List[Tuple[str, nn.Module]]:
+    """(prefix, module) of every ``BaseFrozenTower`` in ``model``."""
+    from epcl_mmdet3d.models.backbones import BaseFrozenTower
     found = [(f'{name}.' if name else '', m) for name, m in model.named_modules()
-             if isinstance(m, FrozenCLIPBackbone)]
+             if isinstance(m, BaseFrozenTower)]
     if not found:
-        raise ValueError(f'{type(model).__name__} has no FrozenCLIPBackbone: nothing to convert')
+        raise ValueError(f'{type(model).__name__} has no frozen tower (BaseFrozenTower): '
+                         'nothing to convert')
     return found
 
 
 @contextmanager
 def full_state_dicts(model: nn.Module) -> Iterator[None]:
-    """Within the block, ``model.state_dict()`` holds the frozen CLIP weights again."""
-    backbones = [m for _, m in clip_backbones(model)]
+    """Within the block, ``model.state_dict()`` holds the frozen tower weights again."""
+    backbones = [m for _, m in find_frozen_towers(model)]
     before = [m.slim_state_dict for m in backbones]
     for m in backbones:
         m.slim_state_dict = False
@@ -48,13 +50,13 @@ def full_state_dicts(model: nn.Module) -> Iterator[None]:
 
 
 def to_slim(model: nn.Module, state: Dict[str, Tensor]) -> 'OrderedDict[str, Tensor]':
-    """A full state dict without its frozen CLIP tensors, with their identity instead.
+    """A full state dict without its frozen tower tensors, with their identity instead.
 
     Args:
-        model: the model the config builds (its frozen CLIP from the config's weights).
+        model: the model the config builds (its frozen towers from the config's weights).
         state: a full state dict of that model.
     """
-    from epcl_mmdet3d.models.backbones.clip_identity import IDENTITY_KEY, encode_identity
+    from epcl_mmdet3d.models.backbones.base_frozen_tower import encode_identity
     with full_state_dicts(model):
         built = model.state_dict()
     slim_order = list(model.state_dict())
@@ -62,18 +64,18 @@ def to_slim(model: nn.Module, state: Dict[str, Tensor]) -> 'OrderedDict[str, Ten
     frozen = [k for k in built if k not in slim_keys]
     absent = [k for k in frozen if k not in state]
     if absent:
-        raise ValueError(f'the checkpoint lacks {len(absent)} frozen CLIP tensors (e.g. '
+        raise ValueError(f'the checkpoint lacks {len(absent)} frozen tower tensors (e.g. '
                          f'{absent[:2]}): it is slim already, or of another model')
     differ = [k for k in frozen if state[k].shape != built[k].shape
               or not torch.equal(state[k].to(built[k].dtype), built[k])]
     if differ:
         raise ValueError(
-            f'the checkpoint\'s frozen CLIP differs from the one the config loads in '
+            f'the checkpoint\'s frozen tower differs from the one the config loads in '
             f'{len(differ)} tensors (e.g. {differ[:3]}); a slim checkpoint would be rebuilt on '
-            "the config's weights. Point the config's clip.pretrained (and arch / "
-            'activation / seed) at the CLIP the checkpoint was trained with')
-    identities = {prefix + IDENTITY_KEY: encode_identity(backbone.identity())
-                  for prefix, backbone in clip_backbones(model)}
+            "the config's weights. Point the config's tower weights (for CLIP: "
+            'clip.pretrained, arch, activation, seed) at those the checkpoint was trained with')
+    identities = {prefix + tower.identity_key: encode_identity(tower.identity())
+                  for prefix, tower in find_frozen_towers(model)}
     # the model's own key order, then anything else the checkpoint holds
     out = OrderedDict((k, identities[k] if k in identities else state[k])
                       for k in slim_order if k in identities or k in state)
@@ -83,7 +85,7 @@ def to_slim(model: nn.Module, state: Dict[str, Tensor]) -> 'OrderedDict[str, Ten
 
 
 def to_full(model: nn.Module, state: Dict[str, Tensor]) -> 'OrderedDict[str, Tensor]':
-    """A slim state dict with the frozen CLIP tensors of the config's weights put back.
+    """A slim state dict with the frozen tower tensors of the config's weights put back.
 
     Loading it into ``model`` checks the recorded identity first (a mismatch is an error).
     """
@@ -106,6 +108,8 @@ def main(argv=None):
     from mmengine.registry import init_default_scope
 
     import epcl_mmdet3d  # noqa: F401  (registers modules; allow-lists mmengine checkpoints)
+    from epcl_mmdet3d.engine.checkpointing import require_complete_checkpoint
+    require_complete_checkpoint(args.checkpoint, 'convert')  # a truncated file, named
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmdet3d'))
     model = MODELS.build(cfg.model).eval()

@@ -111,7 +111,7 @@ def main(argv=None):
     import open_clip
 
     import epcl_mmdet3d  # noqa: F401  (registers the package's own architectures)
-    from epcl_mmdet3d.models.backbones.clip_loading import save_clip_file
+    from epcl_mmdet3d.models.backbones.clip_weights import save_clip_file
     # the file records what it is, as export_clip_weights.py files do: timm's ViT runs
     # exact GELU, so FrozenCLIPBackbone builds it that way without being told
     source = args.timm_model or osp.basename(args.checkpoint)

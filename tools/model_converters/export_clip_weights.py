@@ -35,16 +35,24 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     import epcl_mmdet3d  # noqa: F401  (registers the package's own architectures)
-    from epcl_mmdet3d.models.backbones.clip_loading import (
-        _looks_like_path,
+    from epcl_mmdet3d.models.backbones.clip_weights import (
         build_open_clip,
+        looks_like_path,
         save_clip_file,
     )
-    if _looks_like_path(args.pretrained) and args.activation is None:
+    if looks_like_path(args.pretrained) and args.activation is None:
         parser.error('a bare weights file does not say which activation it was trained '
                      'with: give --activation gelu or --activation quick_gelu')
-    model, identity = build_open_clip(args.arch, args.pretrained, with_text=not args.visual_only,
-                                      activation=args.activation)
+    from epcl_mmdet3d.utils import CLIPWeightsUnavailable
+    try:
+        model, identity = build_open_clip(args.arch, args.pretrained,
+                                          with_text=not args.visual_only,
+                                          activation=args.activation)
+    except CLIPWeightsUnavailable as err:
+        parser.exit(2, f'export_clip_weights.py: cannot download {args.arch}/{args.pretrained} '
+                    f'on this machine ({err.reason}). Run this same command on a machine with '
+                    f'internet, copy {args.out} here, and set '
+                    f'model.backbone.clip.pretrained={args.out}\n')
     meta = save_clip_file(model.state_dict(), identity, args.out, args.visual_only)
     print(f'saved {args.arch}/{args.pretrained} ({meta["activation"]}, sha256 '
           f'{meta["sha256"][:16]}...) to {args.out}')

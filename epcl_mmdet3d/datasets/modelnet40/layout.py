@@ -16,6 +16,9 @@ import os.path as osp
 from typing import List
 
 import numpy as np
+import torch
+
+from ...ops._validation import check_xyz
 
 SHAPE_NAMES_FILE = 'modelnet40_shape_names.txt'
 SPLIT_FILE = 'modelnet40_{split}.txt'
@@ -34,7 +37,7 @@ def _read_nonempty_lines(path: str, what: str) -> List[str]:
             'layout (modelnet40_shape_names.txt, modelnet40_train.txt, '
             'modelnet40_test.txt, <class>/<shape_id>.txt); check data_root, or '
             'generate a synthetic set with '
-            'tools/dataset_converters/create_synthetic_modelnet40.py.')
+            'tools/synthetic_data/create_synthetic_modelnet40.py.')
     with open(path, encoding='utf-8') as f:
         return [line.strip() for line in f if line.strip()]
 
@@ -115,7 +118,8 @@ def load_shape_points(path: str, use_normals: bool = False) -> np.ndarray:
     Raises:
         FileNotFoundError: the file is missing.
         ValueError: a malformed line (the message names the file and line), an
-            empty file, or normals requested from a 3-column file.
+            empty file, normals requested from a 3-column file, or a coordinate
+            beyond what float32 distances hold (an outlier; names the file and point).
     """
     if not osp.isfile(path):
         raise FileNotFoundError(
@@ -138,4 +142,5 @@ def load_shape_points(path: str, use_normals: bool = False) -> np.ndarray:
         raise ValueError(_locate_bad_line(path, num_columns)) from None
     if points.shape[1] != num_columns or not np.isfinite(points).all():
         raise ValueError(_locate_bad_line(path, num_columns))
+    check_xyz(torch.from_numpy(points[None, :, :3]), sources=[path])  # outliers
     return points[:, :6] if use_normals else np.ascontiguousarray(points[:, :3])

@@ -18,6 +18,9 @@ import zipfile
 from typing import Dict, Sequence
 
 import numpy as np
+import torch
+
+from ...ops._validation import check_xyz
 
 CACHE_KEYS = ('points', 'labels', 'shape_ids', 'class_names', 'sampling')
 
@@ -56,7 +59,9 @@ def read_points_cache(path: str) -> Dict[str, np.ndarray]:
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: the file lacks one of :data:`CACHE_KEYS` or is inconsistent.
+        ValueError: the file lacks one of :data:`CACHE_KEYS`, is inconsistent, or holds
+            a non-finite coordinate or one beyond what float32 distances hold (the
+            message names the file and the shape).
     """
     if not osp.isfile(path):
         raise FileNotFoundError(
@@ -81,4 +86,6 @@ def read_points_cache(path: str) -> Dict[str, np.ndarray]:
         raise ValueError(f'{path}: inconsistent cache (points '
                          f'{cache["points"].shape}, {len(cache["labels"])} labels, '
                          f'{len(cache["shape_ids"])} ids); rebuild it')
+    check_xyz(torch.from_numpy(cache['points'][..., :3]),  # NaN, outliers
+              sources=[f'{path} (shape {sid})' for sid in cache['shape_ids']])
     return cache

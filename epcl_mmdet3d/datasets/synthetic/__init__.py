@@ -2,7 +2,7 @@
 
 One module per data set (``scannet``, ``sunrgbd``, ``s3dis`` + ``s3dis_writer``, ``modelnet40`` +
 ``modelnet40_shapes``), all built on one box-surface sampler (``box_surface``); the
-command-line front ends are ``tools/dataset_converters/create_synthetic_*.py``.
+command-line front ends are ``tools/synthetic_data/create_synthetic_*.py``.
 """
 from .box_surface import sample_box_surface
 from .modelnet40 import create_synthetic_modelnet40, sample_synthetic_shape

@@ -5,7 +5,7 @@ import numpy as np
 from mmdet3d.datasets.transforms import LoadPointsFromFile
 from mmdet3d.registry import TRANSFORMS
 
-from ...ops._validation import MAX_ABS_COORDINATE
+from ...ops._validation import check_xyz
 
 _MASK_KEYS = ('pts_semantic_mask_path', 'pts_instance_mask_path')
 
@@ -77,9 +77,5 @@ class EPCLLoadPointsFromFile(LoadPointsFromFile):
             raise ValueError(f'{where} holds {int((~finite).sum())} point(s) with NaN or '
                              f'Inf values (first: point {int(np.argmin(finite))}); clean the '
                              'file (drop those points)')
-        largest = float(np.abs(points[:, :3]).max()) if count else 0.0
-        if largest > MAX_ABS_COORDINATE:
-            raise ValueError(f'{where} has a coordinate of magnitude {largest:.3g}, beyond '
-                             f'what float32 distances hold ({MAX_ABS_COORDINATE:.0e}); '
-                             'rescale or centre the cloud')
+        check_xyz(results['points'].tensor[None, :, :3], sources=[where])  # the range
         return results

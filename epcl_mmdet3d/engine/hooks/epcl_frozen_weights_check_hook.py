@@ -1,4 +1,4 @@
-"""Prove, during training, that no frozen CLIP weight ever changed."""
+"""Prove, during training, that no frozen tower weight ever changed."""
 import time
 from typing import Dict, Optional
 
@@ -7,13 +7,14 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from torch import nn
 
-from ...models.backbones.clip_identity import tensor_digests
+from ...models.backbones.base_frozen_tower import tensor_digests
 
 
-def frozen_clip_tensors(model: nn.Module) -> Dict[str, object]:
-    """Every frozen CLIP parameter of ``model`` by its name in ``model``.
+def frozen_tower_tensors(model: nn.Module) -> Dict[str, object]:
+    """Every frozen parameter of ``model`` by its name in ``model``.
 
-    A frozen CLIP is any submodule with ``frozen_parameters()`` (``FrozenCLIPBackbone``).
+    A frozen tower is any submodule with ``frozen_parameters()`` (a ``BaseFrozenTower``
+    such as ``FrozenCLIPBackbone``).
     """
     frozen = set()
     for module in model.modules():
@@ -25,14 +26,14 @@ def frozen_clip_tensors(model: nn.Module) -> Dict[str, object]:
 
 @HOOKS.register_module()
 class EPCLFrozenWeightsCheckHook(Hook):
-    """Fingerprint the frozen CLIP weights when training starts; check them at every
+    """Fingerprint the frozen tower weights when training starts; check them at every
     checkpoint save and when training ends.
 
     The fingerprint is a checksum of each frozen tensor's bytes (CRC-32 by default: any
     accidental write is found, a single flipped bit included; 'sha256' for a cryptographic
     one), and a mismatch names the tensor that changed. A change is a
     ``RuntimeError``: something (an ``init_cfg``, an optimizer given frozen parameters,
-    a hook, user code) wrote to weights that must stay CLIP's.
+    a hook, user code) wrote to weights that must stay as loaded.
 
     Args:
         check_every_n_iters: also check every n training iterations (0: never; one
@@ -57,7 +58,7 @@ class EPCLFrozenWeightsCheckHook(Hook):
 
     def _fingerprint(self, runner) -> Dict[str, str]:
         start = time.perf_counter()
-        digests = tensor_digests(frozen_clip_tensors(self._model(runner)).items(),
+        digests = tensor_digests(frozen_tower_tensors(self._model(runner)).items(),
                                  self.algorithm)
         self.last_check_seconds = time.perf_counter() - start
         return digests
@@ -65,7 +66,7 @@ class EPCLFrozenWeightsCheckHook(Hook):
     def before_train(self, runner) -> None:
         self._reference = self._fingerprint(runner)
         runner.logger.info(
-            f'EPCLFrozenWeightsCheckHook: fingerprinted {len(self._reference)} frozen CLIP '
+            f'EPCLFrozenWeightsCheckHook: fingerprinted {len(self._reference)} frozen tower '
             f'tensors in {self.last_check_seconds:.3f} s')
 
     def check(self, runner, when: str) -> None:
@@ -76,10 +77,10 @@ class EPCLFrozenWeightsCheckHook(Hook):
         changed = sorted(k for k in self._reference if now.get(k) != self._reference[k])
         if changed:
             raise RuntimeError(
-                f'frozen CLIP weights changed during training ({when}): {len(changed)} '
+                f'frozen tower weights changed during training ({when}): {len(changed)} '
                 f'tensor(s), first {changed[:5]}. Something wrote to the frozen tower: an '
                 'init_cfg, an optimizer or hook given frozen parameters, or user code. '
-                'Frozen CLIP weights must stay as loaded.')
+                'Frozen weights must stay as loaded.')
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         if self.check_every_n_iters and self.every_n_train_iters(

@@ -1,65 +1,94 @@
-"""Optimizer wrapper constructor: mmengine's ``paramwise_cfg`` rules over trainable parameters."""
+"""mmengine's ``DefaultOptimWrapperConstructor`` with our no-decay defaults, checked keys and
+frozen parameters left out."""
+import difflib
 import inspect
 import logging
-from typing import Dict, List, Optional, Tuple
+import math
+import numbers
+from contextlib import contextmanager
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 from mmdet3d.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS, OPTIMIZERS
-from mmengine.logging import print_log
+from mmengine.logging import MMLogger, print_log
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapper
-from mmengine.utils.dl_utils import mmcv_full_available
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
-from torch.nn.modules.instancenorm import _InstanceNorm
 
-_NORMS = (_BatchNorm, _InstanceNorm, nn.GroupNorm, nn.LayerNorm)
 # every key mmengine 0.10's DefaultOptimWrapperConstructor reads from paramwise_cfg
 PARAMWISE_KEYS = ('bias_decay_mult', 'bias_lr_mult', 'bypass_duplicate', 'custom_keys',
                   'dcn_offset_lr_mult', 'dwconv_decay_mult', 'flat_decay_mult',
                   'norm_decay_mult')
 _DECAY_KEYS = ('bias_decay_mult', 'norm_decay_mult', 'dwconv_decay_mult', 'flat_decay_mult')
+_MULT_KEYS = _DECAY_KEYS + ('bias_lr_mult', 'dcn_offset_lr_mult')
+# mmengine's log lines per tensor (a frozen tower has hundreds); the group table replaces them
+_PER_TENSOR_LOGS = ('is skipped since its requires_grad=False', 'paramwise_options -- ')
 
 
-def _dcn_types() -> tuple:
-    if not mmcv_full_available():
-        return ()
-    from mmcv.ops import DeformConv2d, ModulatedDeformConv2d
-    return (DeformConv2d, ModulatedDeformConv2d)
+def _not_per_tensor(record: logging.LogRecord) -> bool:
+    return not any(text in record.getMessage() for text in _PER_TENSOR_LOGS)
+
+
+@contextmanager
+def _per_tensor_logs_dropped() -> Iterator[None]:
+    logger = MMLogger.get_current_instance()
+    logger.addFilter(_not_per_tensor)
+    try:
+        yield
+    finally:
+        logger.removeFilter(_not_per_tensor)
+
+
+def _check_multiplier(where: str, value) -> None:
+    """A multiplier must be a finite number >= 0 (0 switches the rate or decay off)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+            math.isfinite(value) and value >= 0):
+        raise ValueError(f'{where} is {value!r}, but a multiplier must be a finite number '
+                         '>= 0: it multiplies the base lr / weight_decay (1. keeps it, 0. '
+                         'switches it off); fix the config value')
+
+
+def _target(name: str) -> str:
+    """The string mmengine matches custom keys against: ``'{prefix}.{name}'``, where a
+    top-level parameter has prefix ``''``."""
+    return name if '.' in name else f'.{name}'
+
+
+def _custom_key(name: str, keys: Iterable[str]) -> Optional[str]:
+    """The custom key mmengine applies to parameter ``name``: the longest one contained in
+    ``'{prefix}.{name}'`` (ties: alphabetical), or None."""
+    target = _target(name)
+    return next((k for k in sorted(sorted(keys), key=len, reverse=True) if k in target), None)
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class EPCLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
-    """mmengine's parameter-wise optimizer settings, over the trainable parameters only.
+    """mmengine's ``DefaultOptimWrapperConstructor`` over the trainable parameters only.
 
-    Each trainable parameter gets exactly the ``lr`` / ``weight_decay`` (and any other
-    ``custom_keys`` entries) that mmengine's ``DefaultOptimWrapperConstructor`` would give
-    it for the same ``paramwise_cfg`` (``custom_keys`` with ``lr_mult`` / ``decay_mult``,
-    the longest matching key winning and overriding every other rule; ``bias_lr_mult``,
-    ``bias_decay_mult``, ``norm_decay_mult``, ``dwconv_decay_mult``, ``flat_decay_mult``,
-    ``dcn_offset_lr_mult``, ``bypass_duplicate``). What differs from mmengine:
+    mmengine builds the parameter groups (``custom_keys``, ``bias_lr_mult``, ``*_decay_mult``,
+    ``dcn_offset_lr_mult``, ``bypass_duplicate``): each parameter gets exactly what it gets
+    there for the same ``paramwise_cfg``. Added here:
 
-    - Defaults (``default_paramwise_cfg``): no weight decay on biases, norm layers, 1-D
-      tensors, and parameters whose name holds ``embedding`` / ``pos_embed`` /
-      ``cls_token`` / ``query_pos`` (task tokens, position embeddings). The config's
-      ``paramwise_cfg`` is merged over them key by key (``custom_keys`` entry by entry);
-      set e.g. ``bias_decay_mult=1.0`` or ``custom_keys={'pos_embed': dict(decay_mult=1.)}``
-      to undo one. They apply only when the optimizer has a ``weight_decay``.
-    - Parameters with ``requires_grad=False`` are left out without one warning each (a
-      frozen CLIP tower has hundreds); a parameter of a frozen module (one exposing
-      ``frozen_parameters()``) that requires grad is an error.
-    - Unknown ``paramwise_cfg`` keys, and ``custom_keys`` entries that are neither
-      ``lr_mult`` / ``decay_mult`` nor a hyper-parameter of the optimizer, are errors
-      (mmengine ignores the first and passes the second silently to the optimizer).
-    - A trainable parameter reached twice is an error unless ``bypass_duplicate=True``
-      (mmengine leaves it to torch's "appear in more than one parameter group").
-    - Parameters with identical settings share one param group; the groups are logged
-      (name, lr, weight decay, tensors, elements), and a warning says where a custom key
-      turns weight decay back on for biases / norms / 1-D tensors, or where a default key
-      outranks one of the config's keys.
-
-    Works with any optimizer wrapper type (``OptimWrapper``, ``AmpOptimWrapper``).
+    - Defaults as paramwise keys (``default_paramwise_cfg``, only when the optimizer has a
+      ``weight_decay``): no decay on biases, norms, 1-D and 0-d tensors (e.g. the text
+      head's ``logit_scale``) and names holding ``embedding`` / ``pos_embed`` /
+      ``cls_token`` / ``query_pos``. The config's ``paramwise_cfg`` is merged over them
+      key by key (``custom_keys`` entry by entry).
+    - ``flat_decay_mult`` also covers 0-d parameters (mmengine's rule checks ``ndim == 1``
+      only), where no custom key and no bias / norm rule decides.
+    - Frozen parameters never reach the optimizer (also without ``paramwise_cfg``, where
+      mmengine passes ``model.parameters()``): ``requires_grad=False`` ones are left out
+      without a warning each, and a parameter of a frozen module (one with
+      ``frozen_parameters()``, e.g. a ``BaseFrozenTower``) that requires grad is an error.
+    - Errors for unknown ``paramwise_cfg`` keys, ``custom_keys`` entries that are neither
+      ``lr_mult`` / ``decay_mult`` / ``skip_grad_clip`` nor an optimizer argument, a
+      multiplier that is not a finite number >= 0, a config ``custom_keys`` key that
+      matches no trainable parameter (a typo, or only frozen ones), and a tensor reached
+      twice without ``bypass_duplicate=True``.
+    - Tensors with equal settings share a group, tagged by the custom key that decided or
+      by its multipliers; the groups are logged as a table; a warning says where a custom
+      key of the config turns decay back on or is outranked by a longer default key.
 
     Args:
-        optim_wrapper_cfg: mmengine optim wrapper config (with ``optimizer``).
+        optim_wrapper_cfg: mmengine optim wrapper config (with ``optimizer``), any type.
         paramwise_cfg: mmengine ``paramwise_cfg``, merged over ``default_paramwise_cfg``.
     """
 
@@ -70,224 +99,191 @@ class EPCLOptimWrapperConstructor(DefaultOptimWrapperConstructor):
 
     def __init__(self, optim_wrapper_cfg: dict,
                  paramwise_cfg: Optional[dict] = None) -> None:
-        user = dict(paramwise_cfg or {})
-        unknown = sorted(set(user) - set(PARAMWISE_KEYS))
+        cfg = dict(paramwise_cfg or {})
+        unknown = sorted(set(cfg) - set(PARAMWISE_KEYS))
         if unknown:
             raise ValueError(f'paramwise_cfg has unknown keys {unknown}; mmengine reads only '
                              f'{list(PARAMWISE_KEYS)} (check the spelling)')
-        user_keys = dict(user.get('custom_keys') or {})
+        for key in _MULT_KEYS:
+            if cfg.get(key) is not None:  # None: the rule is off (also one of our defaults)
+                _check_multiplier(f'paramwise_cfg.{key}', cfg[key])
+        user_keys = dict(cfg.get('custom_keys') or {})
         for key, opts in user_keys.items():
             if not isinstance(opts, dict):
                 raise TypeError(f'paramwise_cfg.custom_keys[{key!r}] must be a dict such as '
                                 f'dict(lr_mult=0.1), got {opts!r}')
+            for mult in ('lr_mult', 'decay_mult'):
+                if mult in opts:
+                    _check_multiplier(f'paramwise_cfg.custom_keys[{key!r}].{mult}', opts[mult])
         base_wd = optim_wrapper_cfg.get('optimizer', {}).get('weight_decay')
         for key in _DECAY_KEYS:
-            if key in user and base_wd is None:
+            if key in cfg and base_wd is None:
                 raise ValueError(f'paramwise_cfg.{key} multiplies the weight decay, but the '
                                  'optimizer config has no weight_decay; set one or drop it')
-        merged = dict(user)
         if base_wd is not None:
             defaults = self.default_paramwise_cfg
-            merged = {**{k: v for k, v in defaults.items() if k != 'custom_keys'}, **user}
-            merged['custom_keys'] = {**defaults['custom_keys'], **user_keys}
+            cfg = {**defaults, **cfg, 'custom_keys': {**defaults['custom_keys'], **user_keys}}
         self.user_custom_keys = frozenset(user_keys)
-        super().__init__(optim_wrapper_cfg, merged)
+        super().__init__(optim_wrapper_cfg, cfg)
 
-    @staticmethod
-    def check_frozen(model: nn.Module) -> int:
-        """Raise if a frozen module has a parameter that requires grad.
-
-        Returns:
-            The number of frozen parameter elements.
-        """
-        frozen_numel = 0
-        for mod_name, module in model.named_modules():
-            getter = getattr(module, 'frozen_parameters', None)
-            if not callable(getter):
-                continue
-            names = {id(p): n for n, p in module.named_parameters()}
-            for param in getter():
-                if param.requires_grad:
-                    raise ValueError(
-                        f'{mod_name or "model"}.{names.get(id(param), "?")} belongs to a '
-                        'frozen module but requires grad, so it would be optimised. '
-                        'Either keep it frozen (do not set requires_grad=True on it) or '
-                        'build that module with frozen=False')
-                frozen_numel += param.numel()
-        return frozen_numel
-
-    def _custom_key(self, key_name: str, keys) -> Optional[str]:
-        """The longest of ``keys`` in ``key_name`` (ties: alphabetical), as mmengine picks."""
-        for key in sorted(sorted(keys), key=len, reverse=True):
-            if key in key_name:
-                return key
-        return None
-
-    def param_options(self, name: str, param: nn.Parameter, module: nn.Module,
-                      prefix: str, is_dcn_module: bool) -> Tuple[str, dict]:
-        """The param-group options mmengine's rules give one parameter.
+    def _check(self, model: nn.Module, optimizer_cls: type) -> Tuple[Dict[int, str], int]:
+        """Refuse unknown custom_keys entries, shared tensors, and trainable frozen ones.
 
         Returns:
-            (tag naming the rule that decided, options without ``params``).
+            ({id: name} of the parameters that require grad, frozen parameter elements).
         """
-        full_name = f'{prefix}.{name}' if prefix else name
-        custom_keys = self.paramwise_cfg.get('custom_keys', {})
-        rules: List[str] = []
-        options = self._rule_options(name, param, module, prefix, is_dcn_module, rules)
-        key_name = f'{prefix}.{name}'  # the string mmengine matches custom keys against
-        key = self._custom_key(key_name, custom_keys)
-        if key is None:
-            return '+'.join(rules) or 'base', options
-        opts = custom_keys[key]
-        custom = dict(lr=self.base_lr * opts.get('lr_mult', 1.0))
-        if self.base_wd is not None:
-            custom['weight_decay'] = self.base_wd * opts.get('decay_mult', 1.0)
-        custom.update(opts)
-        if key in self.user_custom_keys and self.base_wd is not None:
-            # what the parameter would get without the config's own keys
-            default_key = self._custom_key(key_name, set(custom_keys) - self.user_custom_keys)
-            without = (self.base_wd * custom_keys[default_key].get('decay_mult', 1.0)
-                       if default_key is not None
-                       else options.get('weight_decay', self.base_wd))
-            if without < custom['weight_decay']:
-                self._warnings.setdefault(('decay', key), []).append(full_name)
-        elif key not in self.user_custom_keys:
-            shadowed = self._custom_key(key_name, self.user_custom_keys)
-            if shadowed is not None:
-                self._warnings.setdefault(('shadow', key, shadowed), []).append(full_name)
-        return f'custom_keys[{key!r}]', custom
-
-    def _rule_options(self, name: str, param: nn.Parameter, module: nn.Module, prefix: str,
-                      is_dcn_module: bool, rules: List[str]) -> dict:
-        """lr / weight decay from the bias, norm, depth-wise, flat and DCN rules."""
-        cfg, options = self.paramwise_cfg, {}
-        is_norm = isinstance(module, _NORMS)
-        is_dwconv = isinstance(module, nn.Conv2d) and module.in_channels == module.groups
-        bias_lr_mult = cfg.get('bias_lr_mult')
-        if name == 'bias' and not (is_norm or is_dcn_module) and bias_lr_mult is not None:
-            options['lr'] = self.base_lr * bias_lr_mult
-            rules.append('bias_lr')
-        dcn_offset_lr_mult = cfg.get('dcn_offset_lr_mult')
-        if ('conv_offset' in prefix and is_dcn_module and dcn_offset_lr_mult is not None
-                and isinstance(module, nn.Conv2d)):
-            options['lr'] = self.base_lr * dcn_offset_lr_mult
-            rules.append('dcn_offset_lr')
-        if self.base_wd is None:
-            return options
-        # one decay rule, in mmengine's order of precedence
-        for rule, applies in (
-                ('norm_decay_mult', is_norm),
-                ('bias_decay_mult', name == 'bias' and not is_dcn_module),
-                ('dwconv_decay_mult', is_dwconv),
-                ('flat_decay_mult', param.ndim == 1 and not is_dcn_module)):
-            if applies and cfg.get(rule) is not None:
-                options['weight_decay'] = self.base_wd * cfg[rule]
-                rules.append(rule[:-len('_mult')])
-                break
-        return options
-
-    def _collect(self, module: nn.Module, prefix: str, is_dcn_module: bool,
-                 entries: List, seen: Dict[int, str], dcn_types: tuple) -> None:
-        """Walk the modules as mmengine's ``add_params`` does (children after parameters)."""
-        for name, param in module.named_parameters(recurse=False):
-            full_name = f'{prefix}.{name}' if prefix else name
-            if not param.requires_grad:
-                self._skipped_numel += param.numel()
-                continue
-            if id(param) in seen:
-                if self.paramwise_cfg.get('bypass_duplicate', False):
-                    print_log(f'{full_name} is the same tensor as {seen[id(param)]}; '
-                              'optimised once (bypass_duplicate=True)', logger='current')
-                    continue
-                raise ValueError(
-                    f'{full_name} is the same parameter as {seen[id(param)]} (shared '
-                    'between modules), so it would enter the optimizer twice; set '
-                    'paramwise_cfg=dict(bypass_duplicate=True) to optimise it once')
-            seen[id(param)] = full_name
-            tag, options = self.param_options(name, param, module, prefix, is_dcn_module)
-            entries.append((full_name, param, tag, options))
-        child_is_dcn = isinstance(module, dcn_types) if dcn_types else False
-        for child_name, child in module.named_children():
-            child_prefix = f'{prefix}.{child_name}' if prefix else child_name
-            self._collect(child, child_prefix, child_is_dcn, entries, seen, dcn_types)
-
-    def _check_custom_entries(self, optimizer_cls) -> None:
-        """Every custom_keys entry must be a multiplier, a hyper-parameter of the optimizer,
-        or ``skip_grad_clip`` (read by ``EPCLSelectiveClipOptimWrapper``)."""
-        accepted = {'lr_mult', 'decay_mult', 'skip_grad_clip'} | (
-            set(inspect.signature(optimizer_cls).parameters) - {'self', 'params'})
-        for key, opts in self.paramwise_cfg.get('custom_keys', {}).items():
+        accepted = {'lr_mult', 'decay_mult', 'skip_grad_clip'} | (  # skip_grad_clip: read
+            set(inspect.signature(optimizer_cls).parameters) - {'self', 'params'})  # by
+        for key, opts in self.paramwise_cfg.get('custom_keys', {}).items():  # our wrapper
             bad = sorted(set(opts) - accepted)
             if bad:
                 raise ValueError(
-                    f'paramwise_cfg.custom_keys[{key!r}] has {bad}, which is neither '
-                    f'lr_mult / decay_mult / skip_grad_clip nor an argument of '
-                    f'{optimizer_cls.__name__} '
-                    f'({sorted(accepted - {"lr_mult", "decay_mult"})}); check the spelling')
+                    f'paramwise_cfg.custom_keys[{key!r}] has {bad}, which is neither lr_mult '
+                    f'/ decay_mult / skip_grad_clip nor an argument of {optimizer_cls.__name__}'
+                    f' ({sorted(accepted - {"lr_mult", "decay_mult"})}); check the spelling')
+        names: Dict[int, str] = {}
+        for name, param in model.named_parameters(remove_duplicate=False):
+            if param.requires_grad and id(param) in names and not self.paramwise_cfg.get(
+                    'bypass_duplicate', False):
+                raise ValueError(
+                    f'{name} is the same parameter as {names[id(param)]} (shared between '
+                    'modules), so it would enter the optimizer twice; set '
+                    'paramwise_cfg=dict(bypass_duplicate=True) to optimise it once')
+            if param.requires_grad:
+                names.setdefault(id(param), name)
+        frozen_numel = 0
+        for module in model.modules():
+            for param in (module.frozen_parameters()
+                          if callable(getattr(module, 'frozen_parameters', None)) else ()):
+                if param.requires_grad:
+                    raise ValueError(
+                        f'{names[id(param)]} belongs to a frozen module but requires grad, so '
+                        'it would be optimised. Either keep it frozen (do not set '
+                        'requires_grad=True on it) or build that module with frozen=False')
+                frozen_numel += param.numel()
+        if not names:
+            raise ValueError('the model has no trainable parameter: nothing to optimise. '
+                             'Check that the tokenizer / heads were built and not frozen')
+        self._check_user_keys_match(model, names)
+        return names, frozen_numel
 
-    def _warn(self) -> None:
-        for what, names in self._warnings.items():
-            if what[0] == 'decay':
-                msg = (f'custom_keys[{what[1]!r}] gives {len(names)} tensors (e.g. '
-                       f'{names[0]}) more weight decay than the default rules would (no '
-                       'decay on biases, norms, 1-D tensors, tokens, position embeddings; '
-                       'in mmengine a custom key overrides them); add decay_mult=0. to '
-                       'that key, or a longer key for those tensors, if that is not wanted')
-            else:
-                msg = (f'{len(names)} tensors (e.g. {names[0]}) match your custom key '
-                       f'{what[2]!r} and the default {what[1]!r}; the longer key wins '
-                       f'(mmengine), so {what[2]!r} does not apply to them; add a longer '
-                       'key if it should')
+    def _check_user_keys_match(self, model: nn.Module, names: Dict[int, str]) -> None:
+        """Refuse a config custom key that reaches no trainable parameter (it would do
+        nothing): a misspelling, or a key of frozen parameters only. A key that overrides
+        one of our default keys is exempt (it is about the defaults, not this model)."""
+        trainable = [_target(n) for n in names.values()]
+        for key in sorted(self.user_custom_keys - set(self.default_paramwise_cfg['custom_keys'])):
+            if any(key in target for target in trainable):
+                continue
+            frozen = [n for n, p in model.named_parameters()
+                      if not p.requires_grad and key in _target(n)]
+            if frozen:
+                raise ValueError(
+                    f'paramwise_cfg.custom_keys[{key!r}] matches only frozen parameters '
+                    f'({len(frozen)}, e.g. {frozen[0]}), which never reach the optimizer, so '
+                    'it does nothing. Remove it, or build that module with frozen=False '
+                    '(e.g. model.backbone.clip.frozen=False) to train it')
+            prefixes = sorted({t.strip('.').rsplit('.', i)[0] for t in trainable
+                               for i in range(t.count('.') + 1)})
+            close = difflib.get_close_matches(key, prefixes, n=3)
+            raise ValueError(
+                f'paramwise_cfg.custom_keys[{key!r}] matches no parameter of the model (a '
+                "custom key applies to parameters whose name contains it), so it does "
+                'nothing. ' + (f'Did you mean {" or ".join(map(repr, close))}? ' if close
+                               else f'Parameter names look like {trainable[0].strip(".")!r}. ')
+                + 'Fix or remove the key')
+
+    def _mmengine_groups(self, model: nn.Module, custom_keys: dict) -> List[dict]:
+        """mmengine's groups (one per trainable tensor) with ``custom_keys`` as the keys."""
+        cfg, groups = self.paramwise_cfg, []
+        self.paramwise_cfg = dict(cfg, custom_keys=custom_keys)
+        try:
+            with _per_tensor_logs_dropped():
+                self.add_params(groups, model)
+        finally:
+            self.paramwise_cfg = cfg
+        flat = cfg.get('flat_decay_mult')
+        if self.base_wd is not None and flat is not None:
+            for group in groups:  # no rule decided a 0-d tensor: the flat rule does
+                if group['params'][0].ndim == 0 and 'weight_decay' not in group:
+                    group['weight_decay'] = self.base_wd * flat
+        return groups
+
+    def _tag(self, name: str, options: dict) -> str:
+        """What decided a parameter's settings: its custom key, or its multipliers."""
+        key = _custom_key(name, self.paramwise_cfg.get('custom_keys', {}))
+        if key is not None:
+            return f'custom_keys[{key!r}]'
+        parts = [f'{mult}={options[opt] / base:g}' if base else f'{opt}={options[opt]:g}'
+                 for opt, mult, base in (('lr', 'lr_mult', self.base_lr),
+                                         ('weight_decay', 'decay_mult', self.base_wd))
+                 if opt in options]
+        return '+'.join(parts) or 'base'
+
+    def _warn_about_config_keys(self, model: nn.Module, names: Dict[int, str],
+                                groups: List[dict]) -> None:
+        """Where a config key gives more decay than the defaults alone would, or where a
+        longer default key outranks it (both mmengine's rules, easily unexpected)."""
+        keys = self.paramwise_cfg.get('custom_keys', {})
+        without = {}  # weight decay without the config's custom keys
+        if self.user_custom_keys and self.base_wd is not None:
+            defaults = {k: v for k, v in keys.items() if k not in self.user_custom_keys}
+            without = {id(g['params'][0]): g.get('weight_decay', self.base_wd)
+                       for g in self._mmengine_groups(model, defaults)}
+        found: Dict[tuple, List[str]] = {}
+        for group, param in ((g, p) for g in groups for p in g['params']):
+            name = names[id(param)]
+            key, user_key = _custom_key(name, keys), _custom_key(name, self.user_custom_keys)
+            if key == user_key and user_key is not None and id(param) in without and (
+                    without[id(param)] < group.get('weight_decay', self.base_wd)):
+                found.setdefault((key, None), []).append(name)
+            elif key != user_key and user_key is not None:
+                found.setdefault((key, user_key), []).append(name)
+        for (key, user_key), tensors in found.items():
+            msg = (f'custom_keys[{key!r}] gives {len(tensors)} tensors (e.g. {tensors[0]}) '
+                   'more weight decay than the default rules would (no decay on biases, '
+                   'norms, 1-D tensors, tokens, position embeddings; in mmengine a custom '
+                   'key overrides them); add decay_mult=0. to that key, or a longer key for '
+                   'those tensors, if that is not wanted') if user_key is None else (
+                f'{len(tensors)} tensors (e.g. {tensors[0]}) match your custom key '
+                f'{user_key!r} and the default {key!r}; the longer key wins (mmengine), so '
+                f'{user_key!r} does not apply to them; add a longer key if it should')
             print_log(f'EPCLOptimWrapperConstructor: {msg}', logger='current',
                       level=logging.WARNING)
 
     def __call__(self, model: nn.Module) -> OptimWrapper:
-        if hasattr(model, 'module'):
-            model = model.module
+        model = model.module if hasattr(model, 'module') else model
         optimizer_cls = self.optimizer_cfg['type']
         if isinstance(optimizer_cls, str):
             with OPTIMIZERS.switch_scope_and_registry(None) as registry:
                 optimizer_cls = registry.get(optimizer_cls)
-        self._check_custom_entries(optimizer_cls)
-        frozen_numel = self.check_frozen(model)
-        self._warnings: Dict[Tuple, List[str]] = {}
-        self._skipped_numel = 0
-        entries: List = []
-        self._collect(model, '', False, entries, {}, _dcn_types())
-        if not entries:
-            raise ValueError('the model has no trainable parameter: nothing to optimise. '
-                             'Check that the tokenizer / heads were built and not frozen')
-        groups: Dict[Tuple, dict] = {}
-        for _, param, tag, options in entries:
-            key = (tag, repr(sorted(options.items())))
-            group = groups.setdefault(key, dict(options, params=[], tag=tag))
-            group['params'].append(param)
-        self._warn()
-        self._log_groups(list(groups.values()), frozen_numel)
-
+        names, frozen_numel = self._check(model, optimizer_cls)
+        groups: Dict[tuple, dict] = {}  # tensors with equal settings share a group
+        for options in self._mmengine_groups(model, self.paramwise_cfg.get('custom_keys', {})):
+            (param, ) = options.pop('params')
+            tag = self._tag(names[id(param)], options)
+            groups.setdefault((tag, repr(sorted(options.items()))),
+                              dict(options, params=[], tag=tag))['params'].append(param)
+        groups = list(groups.values())
+        self._warn_about_config_keys(model, names, groups)
+        self._log_groups(model, groups, frozen_numel)
         optimizer_cfg = self.optimizer_cfg.copy()
-        first_arg = next(iter(inspect.signature(optimizer_cls).parameters))
-        optimizer_cfg[first_arg] = list(groups.values())
-        optimizer = OPTIMIZERS.build(optimizer_cfg)
-        optim_wrapper_cfg = self.optim_wrapper_cfg.copy()
-        optim_wrapper_cfg.setdefault('type', 'OptimWrapper')
-        return OPTIM_WRAPPERS.build(optim_wrapper_cfg,
-                                    default_args=dict(optimizer=optimizer))
+        optimizer_cfg[next(iter(inspect.signature(optimizer_cls).parameters))] = groups
+        wrapper_cfg = dict(self.optim_wrapper_cfg)
+        wrapper_cfg.setdefault('type', 'OptimWrapper')
+        return OPTIM_WRAPPERS.build(
+            wrapper_cfg, default_args=dict(optimizer=OPTIMIZERS.build(optimizer_cfg)))
 
-    def _log_groups(self, groups: List[dict], frozen_numel: int) -> None:
+    def _log_groups(self, model: nn.Module, groups: List[dict], frozen_numel: int) -> None:
         lines = [f'{"group":<40} {"lr":>10} {"decay":>10} {"tensors":>8} {"elements":>12}']
-        trainable = 0
         for group in groups:
-            numel = sum(p.numel() for p in group['params'])
-            trainable += numel
-            lr = group.get('lr', self.base_lr)
-            wd = group.get('weight_decay', self.base_wd)
-            lines.append(f'{group["tag"]:<40} {lr!s:>10} {wd!s:>10} '
-                         f'{len(group["params"]):>8} {numel:>12,}')
-        print_log('EPCLOptimWrapperConstructor param groups:\n' + '\n'.join(lines),
-                  logger='current')
-        print_log(
-            f'EPCLOptimWrapperConstructor: {trainable:,} trainable parameters '
-            f'optimised; {frozen_numel:,} frozen (of which none reach the optimizer); '
-            f'{self._skipped_numel:,} with requires_grad=False skipped in total',
+            lines.append(f'{group["tag"]:<40} {group.get("lr", self.base_lr)!s:>10} '
+                         f'{group.get("weight_decay", self.base_wd)!s:>10} '
+                         f'{len(group["params"]):>8} '
+                         f'{sum(p.numel() for p in group["params"]):>12,}')
+        trainable = sum(p.numel() for g in groups for p in g['params'])
+        skipped = sum(p.numel() for p in model.parameters() if not p.requires_grad)
+        print_log('EPCLOptimWrapperConstructor param groups:\n' + '\n'.join(lines) + (
+            f'\n{trainable:,} trainable parameters optimised; {frozen_numel:,} frozen (of which '
+            f'none reach the optimizer); {skipped:,} with requires_grad=False skipped in total'),
             logger='current')

@@ -1,4 +1,5 @@
 """Evaluation metrics."""
 from .epcl_cls_metric import EPCLClsMetric
+from .epcl_indoor_metric import EPCLIndoorMetric
 
-__all__ = ['EPCLClsMetric']
+__all__ = ['EPCLClsMetric', 'EPCLIndoorMetric']

@@ -1,4 +1,4 @@
-"""Tokenizer + task tokens + frozen CLIP: the EPCL point encoder shared by all tasks."""
+"""Tokenizer + task tokens + frozen tower: the EPCL point encoder shared by all tasks."""
 from typing import Dict, Optional
 
 from mmdet3d.registry import MODELS
@@ -6,20 +6,21 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from ..utils import points_as_float32
+from .base_frozen_tower import BaseFrozenTower
 
 
 @MODELS.register_module()
 class EPCLEncoder(BaseModule):
-    """Turn a point cloud into CLIP-transformer features.
+    """Turn a point cloud into frozen-transformer features.
 
-    ``points -> tokenizer -> (+ task tokens) -> FrozenCLIPBackbone``. The CLIP width
-    D is read from the CLIP model and injected as ``embed_dims`` into the tokenizer
-    and task-token configs.
+    ``points -> tokenizer -> (+ task tokens) -> frozen tower``. The tower's width D
+    (``embed_dims``) is injected into the tokenizer and task-token configs.
 
     Args:
         tokenizer: config of a tokenizer returning at least ``centers`` (B, M, 3),
             ``tokens`` (B, M, D) and ``pos_embed`` (B, M, D).
-        clip: config of ``FrozenCLIPBackbone``.
+        clip: config of a frozen tower (a ``BaseFrozenTower``: ``FrozenCLIPBackbone``, the
+            paper's, or any other family).
         task_token: config of ``EPCLTaskToken``, or None for no task tokens.
         init_cfg: mmengine init config of the trainable parts.
     """
@@ -29,6 +30,10 @@ class EPCLEncoder(BaseModule):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.clip = MODELS.build(clip)
+        if not isinstance(self.clip, BaseFrozenTower):
+            raise TypeError(f'clip={clip.get("type")!r} built a {type(self.clip).__name__}, '
+                            'which is not a BaseFrozenTower; EPCLEncoder needs a frozen '
+                            "tower, e.g. clip=dict(type='FrozenCLIPBackbone', ...)")
         self.embed_dims = self.clip.embed_dims
         self.tokenizer = MODELS.build(self._with_width(tokenizer))
         self.task_token = (MODELS.build(self._with_width(task_token))
@@ -39,8 +44,8 @@ class EPCLEncoder(BaseModule):
         given = cfg.setdefault('embed_dims', self.embed_dims)
         if given != self.embed_dims:
             raise ValueError(f"{cfg['type']} was configured with embed_dims={given} but "
-                             f'the CLIP model is {self.embed_dims} wide; drop embed_dims '
-                             'from its config (it is derived from CLIP)')
+                             f'the frozen tower is {self.embed_dims} wide; drop embed_dims '
+                             'from its config (it is derived from the tower)')
         return cfg
 
     def forward(self, points: Tensor) -> Dict[str, Tensor]:
@@ -53,7 +58,7 @@ class EPCLEncoder(BaseModule):
         Returns:
             dict with everything the tokenizer returned (``centers`` (B, M, 3),
             ``tokens`` (B, M, D), ``pos_embed``, ...) plus ``cls_feat`` (B, D) and
-            ``patch_feats`` (B, M, D), the CLIP outputs.
+            ``patch_feats`` (B, M, D), the tower outputs.
         """
         points = points_as_float32(points)  # float16 / float64 -> float32 (B, N, 3 + C)
         out = dict(self.tokenizer(points))

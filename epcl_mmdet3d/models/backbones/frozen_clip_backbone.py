@@ -1,17 +1,17 @@
 """A frozen open_clip image transformer that reads point tokens instead of patches."""
 from contextlib import nullcontext
 from functools import partial
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 from mmdet3d.registry import MODELS
-from mmengine.model import BaseModule
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
-from .clip_loading import build_open_clip, clip_weights_sha256
-from .frozen_clip_state import FrozenCLIPStateMixin, slim_state_dict_hook
+from ...utils.dtype_support import resolve_dtype
+from .base_frozen_tower import BaseFrozenTower, state_sha256
+from .clip_weights import build_open_clip, clip_weights_sha256, describe
 
 _DTYPES = {'float32': torch.float32, 'bfloat16': torch.bfloat16,
            'float16': torch.float16}
@@ -52,7 +52,7 @@ def _supports_sdpa(block: nn.Module) -> bool:
 
 
 @MODELS.register_module()
-class FrozenCLIPBackbone(FrozenCLIPStateMixin, BaseModule):
+class FrozenCLIPBackbone(BaseFrozenTower):
     """The transformer of a CLIP image encoder, frozen, fed with point tokens.
 
     Sequence layout: ``[CLS, M point tokens, T task tokens]``. CLS is CLIP's own class
@@ -60,11 +60,11 @@ class FrozenCLIPBackbone(FrozenCLIPStateMixin, BaseModule):
     embedding. Dropout is applied before CLIP's ``ln_pre``; task tokens are appended
     after it and carry no position. Only the CLS and point outputs are returned.
 
-    Frozen means: no parameter requires grad, the tower stays in eval mode through
-    ``model.train()``, no ``init_weights()`` / ``init_cfg`` of this module or of any parent
-    reaches it (see :meth:`apply`), the optimizer wrapper constructor never sees it, and
-    checkpoints hold its identity instead of its weights. Gradients still flow through
-    its activations.
+    Frozen is :class:`BaseFrozenTower`'s contract (towers ``visual`` and, with
+    ``with_text``, ``text``): no gradients, eval mode, no ``init_cfg`` reaching them, and
+    checkpoints holding their identity (``clip_identity``: arch, tag or file, seed,
+    activation, SHA-256 of the weights as loaded, open_clip version) instead of their
+    weights. Weights are built and loaded by ``clip_weights``.
 
     Args:
         arch: open_clip architecture name (any ViT: ViT-B-32, ViT-B-16, ViT-L-14, ...).
@@ -87,16 +87,29 @@ class FrozenCLIPBackbone(FrozenCLIPStateMixin, BaseModule):
             reduced dtype runs in it also under autocast (``--amp``), which would
             otherwise re-cast every frozen weight on every call: autocast caches
             casts only of weights that require grad.
+        frozen_dtype_policy: 'auto' runs ``frozen_dtype`` only where this machine has
+            fast kernels for it, else float32 with one warning (see
+            :func:`~epcl_mmdet3d.utils.resolve_dtype`); 'force' uses it as asked.
         attn_impl: 'sdpa' (fused scaled-dot-product attention on the same weights)
             or 'native' (open_clip's own blocks).
         slim_state_dict: leave the frozen towers out of ``state_dict()`` (and so out of
             every checkpoint) and store their identity instead (``clip_identity``);
-            loading checks it and keeps the weights built from the config.
+            loading checks it (SHA-256 and activation) and keeps the weights built from
+            the config.
         with_cp: activation checkpointing per block: keep only each block's input
             and recompute its activations in the backward pass (the input-gradient
             backward of a frozen block still needs them). Less memory, more time.
-        init_cfg: unused for the tower; kept for the BaseModule interface.
+        adopt_checkpoint_tower: let a loaded checkpoint (e.g. ``load_from`` one of the
+            unfrozen ablation) replace the frozen image tower's weights; otherwise such a
+            load is refused, naming the tensor and both identities. The identity is then
+            computed from the loaded weights (``from_checkpoint``) and logged, and
+            checkpoints keep the tower (see :class:`BaseFrozenTower`).
+        init_cfg: initialises nothing of the towers (see :class:`BaseFrozenTower`).
     """
+
+    identity_key = 'clip_identity'
+    identity_checked_keys = ('sha256', 'activation')
+    weights_config_keys = ('pretrained', 'arch', 'activation', 'seed')
 
     def __init__(self,
                  arch: str = 'ViT-B-16',
@@ -105,13 +118,16 @@ class FrozenCLIPBackbone(FrozenCLIPStateMixin, BaseModule):
                  embed_dropout: float = 0.3,
                  with_text: bool = False,
                  frozen_dtype: str = 'float32',
+                 frozen_dtype_policy: str = 'auto',
                  attn_impl: str = 'sdpa',
                  activation: Optional[str] = None,
                  seed: int = 0,
                  slim_state_dict: bool = True,
                  with_cp: bool = False,
+                 adopt_checkpoint_tower: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(frozen=frozen, slim_state_dict=slim_state_dict,
+                         adopt_checkpoint_tower=adopt_checkpoint_tower, init_cfg=init_cfg)
         if frozen_dtype not in _DTYPES:
             raise ValueError(f'frozen_dtype must be one of {list(_DTYPES)}, got {frozen_dtype!r}')
         if not frozen and frozen_dtype != 'float32':
@@ -121,14 +137,12 @@ class FrozenCLIPBackbone(FrozenCLIPStateMixin, BaseModule):
             raise ValueError(f"attn_impl must be 'sdpa' or 'native', got {attn_impl!r}")
         self.arch = arch
         self.pretrained = pretrained
-        self.frozen = frozen
         self.attn_impl = attn_impl
         self.with_cp = with_cp
-        self.weight_dtype = _DTYPES[frozen_dtype]
-
-        self.slim_state_dict = slim_state_dict
-        clip, self._identity = build_open_clip(arch, pretrained, with_text, activation, seed)
-        self.activation = self._identity['activation']
+        self.weight_dtype = resolve_dtype(_DTYPES[frozen_dtype], policy=frozen_dtype_policy,
+                                          requested_by=f'frozen_dtype={frozen_dtype!r}')
+        clip, identity = build_open_clip(arch, pretrained, with_text, activation, seed)
+        self.activation = identity['activation']
         visual = clip.visual
         if not hasattr(visual, 'class_embedding') or not hasattr(visual, 'transformer'):
             raise ValueError(f'{arch} has no open_clip VisionTransformer image tower '
@@ -150,72 +164,46 @@ class FrozenCLIPBackbone(FrozenCLIPStateMixin, BaseModule):
         # which blocks run fused attention, decided once rather than on every forward
         self._fused = [attn_impl == 'sdpa' and _supports_sdpa(block)
                        for block in visual.transformer.resblocks]
-        if self.text is not None:
-            # the text tower only ever gives fixed class-name embeddings: always frozen
-            for p in self.text.parameters():
-                p.requires_grad_(False)
-            self.text.eval()
-        if frozen:
-            for p in self.visual.parameters():
-                p.requires_grad_(False)
-            self.visual.eval()
-        if not frozen or self.weight_dtype != torch.float32:
-            # the weights will change (training, or the cast): hash them as loaded, now
-            self._identity['sha256'] = clip_weights_sha256(self.visual, self.text)
+        self.freeze_towers(identity)
         if frozen and self.weight_dtype != torch.float32:
+            self.identity()  # hash the weights as loaded, before the cast
             self.visual.to(self.weight_dtype)
-        self._register_state_dict_hook(slim_state_dict_hook)
 
-    # ---- freezing -------------------------------------------------------------------
-    def frozen_parameters(self) -> List[nn.Parameter]:
-        """Parameters that must never be optimised: the image tower when frozen, and
-        the text tower (if kept) always."""
-        params = list(self.visual.parameters()) if self.frozen else []
-        if self.text is not None:
-            params += list(self.text.parameters())
-        return params
+    # ---- the towers and their identity (BaseFrozenTower) ----------------------------
+    def towers(self) -> List[str]:
+        """``visual`` and, with ``with_text``, ``text`` (the CLIP model minus its image tower)."""
+        return ['visual'] + (['text'] if self.text is not None else [])
 
-    def train(self, mode: bool = True) -> 'FrozenCLIPBackbone':
-        super().train(mode)
-        if self.frozen:
-            self.visual.eval()
-        if self.text is not None:
-            self.text.eval()
-        return self
+    def frozen_towers(self) -> List[str]:
+        """The image tower when ``frozen``; the text tower, if kept, always: it only ever
+        gives fixed class-name embeddings."""
+        return (['visual'] if self.frozen else []) + (['text'] if self.text is not None else [])
 
-    def init_weights(self) -> None:
-        """Leave the (pretrained) CLIP weights as they are."""
-        self._is_init = True
+    def weights_sha256(self, state: Optional[Dict[str, Tensor]] = None) -> str:
+        """SHA-256 of the CLIP weights under open_clip's own key names (``visual.*`` and
+        the text tower's keys), of the towers or of ``state`` (as ``tower_state()``)."""
+        if state is None:
+            return clip_weights_sha256(self.visual, self.text)
+        return state_sha256({k[len('text.'):] if k.startswith('text.') else k: v
+                             for k, v in state.items()})
+
+    def describe_identity(self, identity: Optional[dict]) -> str:
+        """e.g. 'ViT-B-16 from tag 'openai', activation quick_gelu, sha256 ...'."""
+        return describe(identity)
 
     # ---- forward ----------------------------------------------------------------------
     def forward(self, tokens: Tensor, pos_embed: Tensor,
                 task_tokens: Optional[Tensor] = None) -> Tensor:
-        """Run the CLIP transformer on point tokens.
-
-        Args:
-            tokens: (B, M, D) point tokens.
-            pos_embed: (B, M, D) their positional embedding.
-            task_tokens: optional (B, T, D) task tokens.
-
-        Returns:
-            (B, 1 + M, D) outputs: CLS first, then the M point tokens.
-        """
-        if tokens.dim() != 3 or tokens.shape[-1] != self.embed_dims:
-            raise ValueError(f'tokens must be (B, M, {self.embed_dims}) for {self.arch}, '
-                             f'got {tuple(tokens.shape)}')
-        if pos_embed.shape != tokens.shape:
-            raise ValueError(f'pos_embed {tuple(pos_embed.shape)} must match tokens '
-                             f'{tuple(tokens.shape)}')
+        """Run the CLIP transformer on point tokens, as :meth:`BaseFrozenTower.forward`:
+        tokens, pos_embed (B, M, D) and task_tokens (B, T, D) or None -> (B, 1 + M, D),
+        CLIP's CLS output first, then the M point-token outputs."""
+        self._check_token_shapes(tokens, pos_embed, task_tokens)
         batch_size, num_tokens, _ = tokens.shape
         visual = self.visual
         cls = (visual.class_embedding + visual.positional_embedding[0]).float()  # (D,)
         cls = cls.view(1, 1, -1).expand(batch_size, 1, -1)  # (B, 1, D)
         x = torch.cat([cls, tokens + pos_embed], dim=1)  # (B, 1 + M, D)
         x = self.embed_dropout(x)
-        if task_tokens is not None and (task_tokens.dim() != 3
-                                        or task_tokens.shape[0] != batch_size):
-            raise ValueError(f'task_tokens must be ({batch_size}, T, {self.embed_dims}), '
-                             f'got {tuple(task_tokens.shape)}')
         with self._stored_dtype(x):
             x = visual.ln_pre(x.to(self.weight_dtype))
             if task_tokens is not None:

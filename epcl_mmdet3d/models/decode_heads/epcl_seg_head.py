@@ -23,6 +23,15 @@ class EPCLSegHead(Base3DDecodeHead):
     mixed by a shared MLP (PointNet++ feature propagation). The last MLP's
     output (``channels`` wide) is classified per point.
 
+    With ``in_norm`` a LayerNorm over the channels is applied to the CLIP patch
+    outputs before they enter the first propagation MLP, as the detection head
+    (``EPCL3DETRHead.in_norm``) and the classification head do: CLIP's token outputs
+    are its raw residual stream, which CLIP itself only reads through ``ln_post``,
+    and a few of its channels are far larger than the rest. The tokenizer's tokens
+    that are concatenated beside them are not normalised. Off by default, as in the
+    authors' released segmentation code (the paper is silent; docs/segmentation.md
+    has the measurement).
+
     All layers are built here, once; ``forward`` only runs them.
 
     Args:
@@ -34,6 +43,8 @@ class EPCLSegHead(Base3DDecodeHead):
             step first; the last width must equal ``channels``.
         channels: width before the classifier.
         num_classes: number of classes.
+        in_norm: LayerNorm over D on the CLIP patch outputs before the head reads
+            them (see above).
         **kwargs: the rest of :class:`Base3DDecodeHead` (dropout_ratio,
             conv_cfg, norm_cfg, act_cfg, loss_decode, ignore_index, init_cfg).
     """
@@ -45,6 +56,7 @@ class EPCLSegHead(Base3DDecodeHead):
                                                          (256, 128)),
                  channels: int = 128,
                  num_classes: int = 13,
+                 in_norm: bool = False,
                  **kwargs) -> None:
         super().__init__(channels=channels, num_classes=num_classes, **kwargs)
         if len(fp_channels) != len(skip_channels):
@@ -56,6 +68,8 @@ class EPCLSegHead(Base3DDecodeHead):
                              f'equal channels ({channels}), the classifier input')
         self.embed_dims = embed_dims
         self.skip_channels = list(skip_channels)
+        # over the channel dim of (B, M, D)
+        self.in_norm = nn.LayerNorm(embed_dims) if in_norm else nn.Identity()
         self.fp_mlps = nn.ModuleList()
         prev = 2 * embed_dims  # CLIP patch outputs ; tokenizer tokens
         # deepest step first: it lands on the coarsest skip level
@@ -101,6 +115,7 @@ class EPCLSegHead(Base3DDecodeHead):
                 f'EPCLSegHead was built with embed_dims={self.embed_dims} but the '
                 f'backbone gives {patch.shape[-1]}-wide features; set '
                 'decode_head.embed_dims to the CLIP width')
+        patch = self.in_norm(patch)  # (B, M, D)
         x = torch.cat([patch, level_feats[-1]], dim=-1)  # (B, M, 2D)
         for step, mlp in enumerate(self.fp_mlps):
             level = num_levels - 2 - step  # the finer level we propagate onto

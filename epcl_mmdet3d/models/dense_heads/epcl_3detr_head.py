@@ -20,7 +20,10 @@ class EPCL3DETRHead(BaseModule):
     positions, the decoder state starts at zero. Memory = projected token features,
     keyed with the Fourier features of the token centres. Every decoder layer's output
     goes through the same prediction MLPs (class with "no object", centre offset,
-    size, yaw bin, yaw residual) and is supervised.
+    size, yaw residual and, with more than one yaw bin, yaw bin) and is supervised.
+    With one yaw bin (ScanNet: axis-aligned boxes) there is no yaw-bin MLP and no bin
+    cross-entropy (over one bin it is exactly 0); the residual is trained towards 0 as in
+    3DETR, although the decoded yaw is 0.
 
     As in 3DETR (``models/model_3detr.py``): the encoder-to-decoder projection is three
     1x1 convolutions with BatchNorm + ReLU (hidden widths D, D; no biases); each
@@ -36,7 +39,10 @@ class EPCL3DETRHead(BaseModule):
         num_classes: C.
         num_queries: queries per scene (3DETR: 256 on ScanNet, 128 on SUN RGB-D).
         embed_dims: decoder width d (3DETR: 256).
-        decoder: config of ``EPCLTransformerDecoder`` (without ``embed_dims``).
+        decoder: config of the transformer decoder; ``type`` defaults to
+            ``EPCLTransformerDecoder``, ``embed_dims`` is filled in. A decoder of another
+            type takes ``(query, memory, query_pos, memory_pos)``, each (B, *, d), and
+            returns (L, B, Q, d), the normalised output of each of its L layers.
         gauss_scale: scale of the Fourier projection (3DETR: 1.0).
         mlp_channels: hidden width of the prediction MLPs (3DETR: 256).
         mlp_dropout: dropout in the prediction MLPs (3DETR: ``--mlp_dropout 0.3``).
@@ -54,8 +60,8 @@ class EPCL3DETRHead(BaseModule):
 
     def __init__(self, in_channels: int, num_classes: int, num_queries: int = 256,
                  embed_dims: int = 256,
-                 decoder: dict = dict(num_layers=8, num_heads=4, ffn_channels=256,
-                                      dropout=0.1),
+                 decoder: dict = dict(type='EPCLTransformerDecoder', num_layers=8,
+                                      num_heads=4, ffn_channels=256, dropout=0.1),
                  gauss_scale: float = 1.0, mlp_channels: int = 256,
                  mlp_dropout: float = 0.3, in_norm: bool = True, proj_hidden_layers: int = 2,
                  box_coder: dict = dict(type='EPCL3DETRBoxCoder', num_angle_bins=1),
@@ -85,10 +91,13 @@ class EPCL3DETRHead(BaseModule):
         self.query_proj = nn.Sequential(  # 3DETR: biased, no norm, ReLU after both
             nn.Linear(embed_dims, embed_dims), nn.ReLU(inplace=True),
             nn.Linear(embed_dims, embed_dims), nn.ReLU(inplace=True))
-        self.decoder = MODELS.build(dict(type='EPCLTransformerDecoder',
-                                         embed_dims=embed_dims, **decoder))
+        self.decoder = self._build_decoder(decoder, embed_dims)
+        # 3DETR trains the yaw residual also with one bin (towards 0, the decoded yaw is
+        # 0 anyway); the bin classifier over one bin would only give a CE of exactly 0
         outputs = dict(cls_logits=num_classes + 1, center_raw=3, size_raw=3,
-                       angle_cls=num_bins, angle_res_raw=num_bins)
+                       angle_res_raw=num_bins)
+        if num_bins > 1:
+            outputs.update(angle_cls=num_bins)
         self.pred_heads = nn.ModuleDict({
             name: MODELS.build(dict(type='EPCLPointwiseMLP', in_channels=embed_dims,
                                     hidden_channels=(mlp_channels, mlp_channels),
@@ -97,6 +106,23 @@ class EPCL3DETRHead(BaseModule):
         criterion = dict(criterion)
         criterion.setdefault('num_classes', num_classes)
         self.criterion = MODELS.build(criterion)
+
+    @staticmethod
+    def _build_decoder(decoder: dict, embed_dims: int) -> nn.Module:
+        """Build ``decoder`` (``type`` defaults to ``EPCLTransformerDecoder``) of width d."""
+        decoder = dict(decoder)
+        decoder.setdefault('type', 'EPCLTransformerDecoder')
+        kind = decoder['type']
+        if isinstance(kind, str) and MODELS.get(kind) is None:
+            raise ValueError(
+                f'EPCL3DETRHead: decoder type {kind!r} is not registered in mmdet3d\'s '
+                "MODELS; use 'EPCLTransformerDecoder' (the default), or import the module "
+                'that registers your decoder (custom_imports in the config)')
+        if decoder.setdefault('embed_dims', embed_dims) != embed_dims:
+            raise ValueError(f"EPCL3DETRHead: decoder.embed_dims ({decoder['embed_dims']}) "
+                             f'differs from the head\'s embed_dims ({embed_dims}); set only '
+                             'the head\'s (it is filled in)')
+        return MODELS.build(decoder)
 
     def forward(self, centers: Tensor, feats: Tensor, scene_min: Tensor,
                 scene_max: Tensor) -> Dict:
@@ -111,8 +137,9 @@ class EPCL3DETRHead(BaseModule):
         Returns:
             dict with ``query_xyz`` (B, Q, 3) and ``layers``: one dict per decoder layer
             (first to last) of ``cls_logits`` (B, Q, C + 1), ``center_raw``,
-            ``size_raw`` (B, Q, 3), ``angle_cls``, ``angle_res_raw`` (B, Q, A) and the
-            decoded boxes of :meth:`EPCL3DETRBoxCoder.decode`.
+            ``size_raw`` (B, Q, 3), ``angle_res_raw`` (B, Q, A), with A > 1 yaw bins
+            ``angle_cls`` (B, Q, A), and the decoded boxes of
+            :meth:`EPCL3DETRBoxCoder.decode` (with one bin, ``angle`` is 0).
         """
         num_tokens = centers.shape[1]
         if num_tokens < self.num_queries:
@@ -130,11 +157,13 @@ class EPCL3DETRHead(BaseModule):
         stacked = hidden.flatten(0, 1)  # (L * B, Q, d): one BatchNorm batch for all layers
         raw = {name: head(stacked).unflatten(0, (num_layers, bsz))  # (L, B, Q, out)
                for name, head in self.pred_heads.items()}
+        one_bin = raw['angle_res_raw'].new_zeros(raw['angle_res_raw'].shape)  # A = 1
         layers = []
         for i in range(num_layers):
             out = {name: value[i] for name, value in raw.items()}
             out.update(self.box_coder.decode(out['center_raw'], out['size_raw'],
-                                             out['angle_cls'], out['angle_res_raw'],
+                                             raw.get('angle_cls', one_bin)[i],
+                                             raw['angle_res_raw'][i],
                                              query_xyz, scene_min, scene_max))
             layers.append(out)
         return dict(query_xyz=query_xyz, layers=layers)

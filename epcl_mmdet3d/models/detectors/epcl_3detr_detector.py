@@ -50,22 +50,28 @@ class EPCL3DETRDetector(Base3DDetector):
         return enc['centers'], enc['patch_feats'], xyz.amin(1), xyz.amax(1)
 
     def check_ground_truth(self, batch_data_samples: List) -> None:
-        """Refuse labels outside [0, num_classes) and non-finite boxes, naming the scene.
+        """Refuse labels outside [0, num_classes) other than -1, and non-finite boxes,
+        naming the scene.
 
         Checked here, where ground truth enters the model: the head reads label
         ``num_classes`` as its "no object" class and a larger one as an index error.
+        Label -1 is mmdet3d's "ignore": its datasets give it to the boxes of classes
+        left out of a ``metainfo`` subset (ScanNet and SUN RGB-D keep those boxes). The
+        head drops them (``get_targets``): they are not matched, not counted in the
+        box-count normaliser and not a target of any query.
         """
         num_classes = self.bbox_head.num_classes
         for sample in batch_data_samples:
             gt = sample.gt_instances_3d
             scene = sample.metainfo.get('lidar_path', sample.metainfo.get('sample_idx', '?'))
             labels = gt.labels_3d
-            bad = (labels < 0) | (labels >= num_classes)
+            bad = (labels < -1) | (labels >= num_classes)
             if bool(bad.any()):
                 raise ValueError(
                     f'scene {scene}: ground-truth label {int(labels[bad][0])} is outside '
-                    f'[0, {num_classes}) (num_classes={num_classes}); fix the info file, or '
-                    "the dataset's metainfo classes and the head's num_classes")
+                    f'[0, {num_classes}) (num_classes={num_classes}) and is not -1 '
+                    "(ignored); fix the info file, or the dataset's metainfo classes and "
+                    "the head's num_classes")
             boxes = gt.bboxes_3d.tensor  # (K, 6 or 7)
             if not bool(torch.isfinite(boxes).all()):
                 row = int((~torch.isfinite(boxes)).any(-1).nonzero()[0])

@@ -8,6 +8,8 @@ from mmdet3d.structures import axis_aligned_bbox_overlaps_3d
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from .box_count import mean_box_count
+
 
 @MODELS.register_module()
 class EPCLSetCriterion(BaseModule):
@@ -22,10 +24,14 @@ class EPCLSetCriterion(BaseModule):
     - ``loss_center``: L1 of normalised centres of the matched pairs;
     - ``loss_size``: L1 of normalised sizes of the matched pairs;
     - ``loss_angle_cls`` / ``loss_angle_reg``: yaw bin CE and residual Huber loss
-      (delta 1, on the residual in units of pi / A; 3DETR's ``huber_loss``) (matched).
+      (delta 1, on the residual in units of pi / A; 3DETR's ``huber_loss``) (matched);
+      the bin CE only when the predictions hold ``angle_cls`` (with one angle bin the
+      head has no bin classifier: a CE over one bin is exactly 0, so the log would show
+      a term that does not exist); the residual loss always, as 3DETR trains it.
 
     Box losses are summed over matched pairs and divided by the number of ground-truth
-    boxes in the batch (at least 1); the class loss is the weighted mean over queries.
+    boxes in the batch (at least 1; with several processes, the mean of their counts, as
+    3DETR: see ``mean_box_count``); the class loss is the weighted mean over queries.
 
     Args:
         num_classes: C.
@@ -56,22 +62,25 @@ class EPCLSetCriterion(BaseModule):
 
         Args:
             preds: ``cls_logits`` (B, Q, C + 1), ``corners`` (B, Q, 6),
-                ``center_normalized`` (B, Q, 3), ``size_normalized`` (B, Q, 3),
-                ``angle_cls`` (B, Q, A), ``angle_res_raw`` (B, Q, A).
+                ``center_normalized`` (B, Q, 3), ``size_normalized`` (B, Q, 3), and
+                optionally ``angle_cls`` (B, Q, A), ``angle_res_raw`` (B, Q, A).
             targets: per scene, ``labels`` (G,) long, ``corners`` (G, 6),
                 ``center_normalized`` (G, 3), ``size_normalized`` (G, 3),
                 ``angle_bin`` (G,) long, ``angle_residual`` (G,).
 
         Returns:
-            dict of weighted scalar losses, one per non-zero entry of ``loss_weights``.
+            dict of weighted scalar losses, one per non-zero entry of ``loss_weights``
+            (the yaw terms only with yaw predictions).
         """
         cls_logits = preds['cls_logits']
         bsz, num_q = cls_logits.shape[:2]
         cls_prob = cls_logits.detach().softmax(-1)  # (B, Q, C + 1)
         cls_target = cls_logits.new_full((bsz, num_q), self.num_classes, dtype=torch.long)
         zero = cls_logits.sum() * 0  # keeps the graph for scenes without boxes
-        sums = dict(loss_giou=zero, loss_center=zero, loss_size=zero,
-                    loss_angle_cls=zero, loss_angle_reg=zero)
+        with_bins = 'angle_cls' in preds
+        sums = dict(loss_giou=zero, loss_center=zero, loss_size=zero, loss_angle_reg=zero)
+        if with_bins:
+            sums.update(loss_angle_cls=zero)
         num_boxes = 0
         for b, tgt in enumerate(targets):
             num_gt = tgt['labels'].numel()
@@ -94,12 +103,14 @@ class EPCLSetCriterion(BaseModule):
                 preds['size_normalized'][b, q_idx], tgt['size_normalized'][g_idx],
                 reduction='sum')
             bins = tgt['angle_bin'][g_idx]  # (K,)
-            sums['loss_angle_cls'] = sums['loss_angle_cls'] + F.cross_entropy(
-                preds['angle_cls'][b, q_idx], bins, reduction='sum')
+            if with_bins:
+                sums['loss_angle_cls'] = sums['loss_angle_cls'] + F.cross_entropy(
+                    preds['angle_cls'][b, q_idx], bins, reduction='sum')
             res = preds['angle_res_raw'][b, q_idx].gather(-1, bins[:, None]).squeeze(-1)
             sums['loss_angle_reg'] = sums['loss_angle_reg'] + F.huber_loss(
                 res, tgt['angle_residual'][g_idx], reduction='sum', delta=1.0)
-        num_boxes = max(num_boxes, 1)
+        # 3DETR's normaliser: with several processes, the mean of their box counts
+        num_boxes = mean_box_count(num_boxes, cls_logits.device)
         losses = {k: v / num_boxes for k, v in sums.items()}
         losses['loss_cls'] = F.cross_entropy(
             cls_logits.flatten(0, 1), cls_target.flatten(),

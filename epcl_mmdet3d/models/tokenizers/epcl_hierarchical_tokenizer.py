@@ -1,13 +1,13 @@
 """A three-level point tokenizer for dense prediction (segmentation)."""
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmdet3d.registry import MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from ..layers import MiniPointNet, PointGrouper
-from .epcl_tokenizer import EPCLTokenizer
+from ..layers import EPCLPointGrouper
+from .epcl_tokenizer import EPCLTokenizer, build_group_encoder, group_encoder_cfg
 
 
 @MODELS.register_module()
@@ -17,8 +17,9 @@ class EPCLHierarchicalTokenizer(BaseModule):
     Level 0 is the input (B, N, 3 + C0). Each of the first levels picks
     ``num_points[l]`` centres by FPS among the previous level's points, groups
     ``num_neighbors[l]`` neighbours around each (xyz relative to the centre plus
-    the previous level's features) and encodes every group with a
-    :class:`MiniPointNet` (PointNet++ set abstraction in spirit). The last level
+    the previous level's features) and encodes every group with the group encoder
+    (``encoder``; the paper's :class:`EPCLMiniPointNet` by default, PointNet++ set
+    abstraction in spirit). The last level
     is an :class:`EPCLTokenizer` run on the previous level's points and
     features: its groups become the ``M = num_points[-1]`` tokens of width D
     with their positional embeddings. Every level's coordinates and features are
@@ -33,11 +34,18 @@ class EPCLHierarchicalTokenizer(BaseModule):
         in_channels: channels of an input point, xyz included (3 + C0).
         level_channels: feature width of every level but the last (whose width
             is ``embed_dims``).
-        level_hidden: the mini-PointNet's first-MLP widths for those levels.
+        level_hidden: the group encoder's ``hidden_channels`` at those levels (for the
+            mini-PointNet: its first MLP's widths).
         embed_dims: D, the token width; injected from CLIP by ``EPCLEncoder``.
-        token_hidden: the token level's mini-PointNet first-MLP widths.
+        token_hidden: the group encoder's ``hidden_channels`` at the token level.
         pos_hidden: hidden width of the token level's positional MLP.
-        norm_cfg: norm layer inside the mini-PointNets.
+        norm_cfg: deprecated, write ``encoder=dict(..., norm_cfg=...)``.
+        encoder: the group encoder of every level, ``dict(type=..., **kwargs)`` without
+            ``in_channels`` / ``out_channels`` / ``hidden_channels`` (set per level):
+            ``dict(type='EPCLMiniPointNet')`` (default) or
+            ``dict(type='EPCLSetAbstractionMLP')``, e.g. with a ``norm_cfg``
+            (default BN1d). The strings ``'mini_pointnet'`` / ``'set_abstraction'``
+            are deprecated.
         init_cfg: mmengine init config.
     """
 
@@ -50,7 +58,8 @@ class EPCLHierarchicalTokenizer(BaseModule):
                  embed_dims: int = 768,
                  token_hidden: Sequence[int] = (128, 256),
                  pos_hidden: int = 128,
-                 norm_cfg: dict = dict(type='BN1d'),
+                 norm_cfg: Optional[dict] = None,
+                 encoder: Union[dict, str] = dict(type='EPCLMiniPointNet'),
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         num_points, num_neighbors = list(num_points), list(num_neighbors)
@@ -72,18 +81,21 @@ class EPCLHierarchicalTokenizer(BaseModule):
         self.num_points = num_points
         self.in_channels = in_channels
         self.embed_dims = embed_dims
+        owner = type(self).__name__
+        encoder = group_encoder_cfg(encoder, owner, norm_cfg=norm_cfg)
         self.groupers = nn.ModuleList()
         self.encoders = nn.ModuleList()
         prev = in_channels  # channels of a grouped point: 3 relative xyz + features
         for m, k, c, hidden in zip(num_points[:-1], num_neighbors[:-1],
                                    level_channels, level_hidden):
-            self.groupers.append(PointGrouper(m, k))
-            self.encoders.append(MiniPointNet(prev, c, hidden, norm_cfg))
+            self.groupers.append(EPCLPointGrouper(m, k))
+            self.encoders.append(build_group_encoder(encoder, prev, c, owner,
+                                                     hidden_channels=tuple(hidden)))
             prev = 3 + c
         self.token_level = EPCLTokenizer(
             num_tokens=num_points[-1], num_neighbors=num_neighbors[-1],
-            in_channels=prev, embed_dims=embed_dims, hidden_channels=token_hidden,
-            pos_hidden=pos_hidden, norm_cfg=norm_cfg)
+            in_channels=prev, embed_dims=embed_dims, pos_hidden=pos_hidden,
+            encoder=dict(encoder, hidden_channels=tuple(token_hidden)))
         # channels of each level's skip features: the raw points, then each level
         self.skip_channels = [in_channels, *level_channels, embed_dims]
 

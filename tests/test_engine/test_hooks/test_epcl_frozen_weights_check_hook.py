@@ -8,7 +8,7 @@ from mmengine.runner import Runner
 
 import epcl_mmdet3d  # noqa: F401
 from epcl_mmdet3d.engine.hooks import EPCLFrozenWeightsCheckHook
-from epcl_mmdet3d.engine.hooks.epcl_frozen_weights_check_hook import frozen_clip_tensors
+from epcl_mmdet3d.engine.hooks.epcl_frozen_weights_check_hook import frozen_tower_tensors
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
@@ -29,7 +29,7 @@ def test_on_by_default_in_our_configs(runner):
 
 
 def test_fingerprint_covers_image_and_text_towers(runner):
-    names = list(frozen_clip_tensors(runner.model))
+    names = list(frozen_tower_tensors(runner.model))
     assert any(n.startswith('backbone.clip.visual.') for n in names)
     assert any(n.startswith('backbone.clip.text.') for n in names)
     assert not any('tokenizer' in n or 'head' in n for n in names)

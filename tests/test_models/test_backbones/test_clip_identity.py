@@ -5,14 +5,14 @@ import torch
 
 import epcl_mmdet3d  # noqa: F401
 from epcl_mmdet3d.models.backbones import FrozenCLIPBackbone
-from epcl_mmdet3d.models.backbones.clip_identity import (
+from epcl_mmdet3d.models.backbones.base_frozen_tower import state_sha256
+from epcl_mmdet3d.models.backbones.clip_weights import (
     built_activation,
     create_kwargs,
     resolved_model_cfg,
-    state_sha256,
+    save_clip_file,
     tag_activation,
 )
-from epcl_mmdet3d.models.backbones.clip_loading import save_clip_file
 
 TINY = 'EPCL-ViT-Tiny'
 
@@ -155,20 +155,26 @@ def test_export_tool_from_a_bare_file(load_tool, tmp_path, tiny_clip_checkpoint,
     assert rebuilt.identity()['sha256'] == reference.identity()['sha256']
 
 
-REAL_CONFIGS = ['epcl_scannet_det.py', 'epcl_scannet_det_color.py', 'epcl_s3dis_seg.py',
-                'epcl_modelnet40_cls.py', 'ablations/epcl_scannet_det_clip-unfrozen.py',
-                'ablations/epcl_modelnet40_cls_clip-unfrozen.py',
-                'ablations/epcl_scannet_det_no-task-token.py']
+# the reproductions build OpenAI ViT-B/32, as the authors' released code loads it; the
+# *_vit-b16.py deltas build ViT-B/16
+REAL_CONFIGS = [('epcl_scannet_det.py', 'ViT-B-32'), ('epcl_scannet_det_color.py', 'ViT-B-32'),
+                ('epcl_s3dis_seg.py', 'ViT-B-32'), ('epcl_modelnet40_cls.py', 'ViT-B-32'),
+                ('ablations/epcl_scannet_det_clip-unfrozen.py', 'ViT-B-32'),
+                ('ablations/epcl_modelnet40_cls_clip-unfrozen.py', 'ViT-B-32'),
+                ('ablations/epcl_scannet_det_no-task-token.py', 'ViT-B-32'),
+                ('epcl_scannet_det_vit-b16.py', 'ViT-B-16'),
+                ('epcl_s3dis_seg_vit-b16.py', 'ViT-B-16'),
+                ('epcl_modelnet40_cls_vit-b16.py', 'ViT-B-16')]
 
 
-@pytest.mark.parametrize('name', REAL_CONFIGS)
-def test_real_configs_build_openai_clip_with_quick_gelu(name):
+@pytest.mark.parametrize('name,arch', REAL_CONFIGS)
+def test_real_configs_build_openai_clip_with_quick_gelu(name, arch):
     import os.path as osp
 
     from mmengine.config import Config
     root = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
     clip = Config.fromfile(osp.join(root, 'configs', name)).model.backbone.clip
-    assert (clip.arch, clip.pretrained) == ('ViT-B-16', 'openai')
+    assert (clip.arch, clip.pretrained) == (arch, 'openai')
     # the activation is the tag's (nothing in the config contradicts it)
     assert clip.get('activation') in (None, 'quick_gelu')
     assert tag_activation(clip.arch, clip.pretrained) == 'quick_gelu'
@@ -181,7 +187,8 @@ def test_identity_hashes_the_weights_as_loaded(tiny_clip_cfg):
     from mmdet3d.registry import MODELS
     fp32 = MODELS.build(tiny_clip_cfg)
     assert 'sha256' not in fp32._identity  # not hashed yet: building stays cheap
-    bf16 = MODELS.build(dict(tiny_clip_cfg, frozen_dtype='bfloat16'))
+    bf16 = MODELS.build(dict(tiny_clip_cfg, frozen_dtype='bfloat16',
+                            frozen_dtype_policy='force'))  # on any CPU
     unfrozen = MODELS.build(dict(tiny_clip_cfg, frozen=False))
     with torch.no_grad():
         unfrozen.visual.proj.add_(1.0)  # training moves it; its identity stays the source's

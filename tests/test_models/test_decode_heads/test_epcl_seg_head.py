@@ -113,3 +113,47 @@ def test_mismatched_width_and_missing_keys_are_clear(encoder):
         _head(encoder.embed_dims)(dict(patch_feats=torch.rand(1, 16, 64)))
     with pytest.raises(ValueError, match='must equal channels'):
         _head(64, channels=8)
+
+
+def test_in_norm_layernorms_clip_outputs_only(encoder):
+    head = _head(encoder.embed_dims, in_norm=True)
+    assert isinstance(head.in_norm, torch.nn.LayerNorm)
+    assert head.in_norm.normalized_shape == (encoder.embed_dims,)
+    feats = encoder(torch.rand(2, 128, 9))
+    seen = []
+    head.fp_mlps[0].register_forward_pre_hook(lambda mod, args: seen.append(args[0]))
+    # a CLIP-like residual stream: one channel orders of magnitude above the rest
+    patch = feats['patch_feats'].detach().clone()  # (B, M, D)
+    patch[..., 0] += 1000.0
+    feats = dict(feats, patch_feats=patch.requires_grad_())
+    logits = head(feats)
+    assert logits.shape == (2, NUM_CLASSES, 128)
+    assert torch.isfinite(logits).all()
+    # the first MLP's input is (B, C, N) at the coarsest skip level; its first D
+    # channels come from the normalised patch outputs, interpolated
+    clip_part = seen[0][:, :encoder.embed_dims]  # (B, D, N_2)
+    assert clip_part.abs().max() < 100.0
+    tok = feats['level_feats'][-1].shape[-1]
+    skip_part = seen[0][:, encoder.embed_dims + tok:]  # the skip features, as given
+    torch.testing.assert_close(skip_part.transpose(1, 2),
+                               feats['level_feats'][-2].to(skip_part.dtype))
+    logits.sum().backward()
+    assert patch.grad is not None and patch.grad.abs().sum() > 0
+    assert head.in_norm.weight.grad is not None
+    assert head.in_norm.weight.grad.abs().sum() > 0
+    assert head.in_norm.bias.grad.abs().sum() > 0
+
+
+def test_in_norm_off_feeds_clip_outputs_raw(encoder):
+    head = _head(encoder.embed_dims, in_norm=False)
+    assert isinstance(head.in_norm, torch.nn.Identity)
+    normed = _head(encoder.embed_dims, in_norm=True)
+    assert (sum(p.numel() for p in normed.parameters())
+            - sum(p.numel() for p in head.parameters())) == 2 * encoder.embed_dims
+    feats = encoder(torch.rand(1, 128, 9))
+    seen = []
+    head.fp_mlps[0].register_forward_pre_hook(lambda mod, args: seen.append(args[0]))
+    patch = feats['patch_feats'].detach().clone()
+    patch[..., 0] += 1000.0
+    head(dict(feats, patch_feats=patch))
+    assert seen[0][:, 0].abs().min() > 900.0  # the large channel passes through

@@ -19,8 +19,9 @@ def test_loss_keys_finite_and_gradients_reach_trainable_parts():
     model.train()
     inputs, samples = _batch()
     losses = model.loss(inputs, samples)
-    names = ('loss_cls', 'loss_giou', 'loss_center', 'loss_size', 'loss_angle_cls',
-             'loss_angle_reg')
+    # one angle bin (the tiny detector's, as ScanNet's): no bin CE (it would be exactly
+    # 0), the residual loss as 3DETR trains it
+    names = ('loss_cls', 'loss_giou', 'loss_center', 'loss_size', 'loss_angle_reg')
     assert set(losses) == set(names) | {f'd0.{n}' for n in names}
     assert all(torch.isfinite(v) and v.dim() == 0 for v in losses.values())
     sum(losses.values()).backward()
@@ -135,3 +136,44 @@ def test_yawed_head_predicts_yawed_boxes():
     boxes = out[0].pred_instances_3d.bboxes_3d
     assert boxes.with_yaw and len(boxes) > 0
     assert (boxes.yaw.abs() <= torch.pi + 1e-6).all() and (boxes.yaw != 0).any()
+
+
+@pytest.mark.parametrize('num_bins', [1, 12])
+def test_yaw_bin_loss_and_head_only_with_more_than_one_bin(num_bins):
+    cfg = tiny_detector_cfg()
+    cfg['bbox_head']['box_coder'] = dict(type='EPCL3DETRBoxCoder', num_angle_bins=num_bins)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg).train()
+    inputs, samples = _batch()
+    losses = model.loss(inputs, samples)
+    bin_terms = {'loss_angle_cls', 'd0.loss_angle_cls'}
+    # 3DETR trains the residual with any number of bins (towards 0 with one bin)
+    assert {'loss_angle_reg', 'd0.loss_angle_reg'} <= set(losses)
+    assert losses['loss_angle_reg'] > 0 and 'angle_res_raw' in model.bbox_head.pred_heads
+    if num_bins == 1:  # a CE over one bin is exactly 0: no bin head, no bin term logged
+        assert not bin_terms & set(losses)
+        assert 'angle_cls' not in model.bbox_head.pred_heads
+        layer = model._forward(inputs)['layers'][-1]
+        assert 'angle_cls' not in layer and (layer['angle'] == 0).all()
+    else:
+        assert bin_terms <= set(losses) and 'angle_cls' in model.bbox_head.pred_heads
+        assert losses['loss_angle_cls'] > 0
+    sum(losses.values()).backward()  # every trainable head weight gets a gradient (DDP)
+    assert all(p.grad is not None for p in model.bbox_head.parameters() if p.requires_grad)
+
+
+def test_decoder_type_is_honoured():
+    from epcl_mmdet3d.models.layers import EPCLTransformerDecoder
+    cfg = tiny_detector_cfg()
+    cfg['bbox_head']['decoder'] = dict(type='EPCLTransformerDecoder', num_layers=2,
+                                       num_heads=4, ffn_channels=32, dropout=0.0)
+    model = MODELS.build(cfg)
+    assert type(model.bbox_head.decoder) is EPCLTransformerDecoder
+    assert len(model.bbox_head.decoder.layers) == 2
+    cfg['bbox_head']['decoder'] = dict(type='EPCLTransformerDecoderV2', num_layers=2)
+    with pytest.raises(ValueError, match=r"decoder type 'EPCLTransformerDecoderV2' is not "
+                                         r"registered.*'EPCLTransformerDecoder'"):
+        MODELS.build(cfg)
+    cfg['bbox_head']['decoder'] = dict(num_layers=2, embed_dims=16)
+    with pytest.raises(ValueError, match=r'decoder.embed_dims \(16\) differs'):
+        MODELS.build(cfg)

@@ -38,7 +38,7 @@ def test_a_raw_tensor(detector):
 @pytest.mark.parametrize('labels, match', [
     ((0, 3), 'label 3 is outside'),  # == num_classes: the head's "no object"
     ((7, 0), 'label 7 is outside'),  # > num_classes: an index error in the head
-    ((-1, 0), 'label -1 is outside'),
+    ((-2, 0), 'label -2 is outside'),  # -1 is "ignore" (test_epcl_3detr_class_subset.py)
 ])
 def test_ground_truth_labels(detector, labels, match):
     detector.train()

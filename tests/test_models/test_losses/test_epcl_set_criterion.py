@@ -84,3 +84,20 @@ def test_angle_residual_loss_is_huber():
                      angle_res_raw=torch.full((1, 1, 4), err))
         loss = crit(preds, [tgt])['loss_angle_reg']
         assert loss.item() == pytest.approx(expected)
+
+
+def test_no_bin_term_without_bin_predictions(box_encoder):
+    """With one angle bin the head has no bin classifier; the criterion then logs no bin
+    CE (it would be exactly 0) and the same other terms, the residual included."""
+    lo, hi = torch.zeros(3), torch.tensor([6.0, 6.0, 3.0])
+    gt = torch.tensor([[1.0, 1.0, 0.5, 0.8, 0.6, 1.0]])
+    boxes = torch.tensor([[1.3, 1.2, 0.7, 0.5, 0.5, 0.5], [4.0, 4.0, 1.0, 1.0, 1.0, 1.0]])
+    preds = _preds_from_boxes(box_encoder, boxes, torch.zeros(2, 3), lo, hi)
+    targets = [_targets(gt, torch.tensor([1]), lo, hi)]
+    crit = EPCLSetCriterion(num_classes=2)
+    with_yaw = crit(preds, targets)
+    no_yaw = crit({k: v for k, v in preds.items() if k != 'angle_cls'}, targets)
+    assert set(no_yaw) == {'loss_cls', 'loss_giou', 'loss_center', 'loss_size',
+                           'loss_angle_reg'}
+    for k, v in no_yaw.items():
+        torch.testing.assert_close(v, with_yaw[k])

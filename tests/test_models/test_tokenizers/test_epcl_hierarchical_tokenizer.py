@@ -64,3 +64,23 @@ def test_bad_configs_are_rejected():
     tok = _tokenizer()
     with pytest.raises(ValueError, match=r'\(B, N, 9\)'):
         tok(torch.rand(1, 128, 6))
+
+
+def test_group_encoder_of_every_level_is_a_registered_dict():
+    from epcl_mmdet3d.models.layers import EPCLMiniPointNet, EPCLSetAbstractionMLP
+    tok = _tokenizer()
+    encoders = [*tok.encoders, tok.token_level.encoder]
+    assert all(isinstance(e, EPCLMiniPointNet) for e in encoders)
+    tok = _tokenizer(encoder=dict(type='EPCLSetAbstractionMLP', norm_cfg=dict(type='LN')))
+    encoders = [*tok.encoders, tok.token_level.encoder]
+    assert all(isinstance(e, EPCLSetAbstractionMLP) for e in encoders)
+    # widths per level from level_hidden / token_hidden, the norm from the template
+    assert [e.mlp[0].out_features for e in encoders] == [16, 16, 16]
+    assert all(isinstance(e.mlp[1], torch.nn.LayerNorm) for e in encoders)
+    assert tok(torch.rand(2, 128, 9))['tokens'].shape == (2, 16, 24)
+    with pytest.raises(ValueError, match='hidden_channels'):
+        _tokenizer(encoder=dict(type='EPCLMiniPointNet', hidden_channels=(8, 8)))
+    with pytest.warns(DeprecationWarning, match=r"encoder=dict\(type='EPCLMiniPointNet', "
+                                                r"norm_cfg=dict\(type='LN'\)\)"):
+        tok = _tokenizer(encoder='mini_pointnet', norm_cfg=dict(type='LN'))
+    assert isinstance(tok.encoders[0].first.norm, torch.nn.LayerNorm)

@@ -1,3 +1,6 @@
+import re
+import warnings
+
 import pytest
 import torch
 from mmdet3d.registry import MODELS
@@ -61,3 +64,46 @@ def test_set_abstraction_encoder():
     assert torch.allclose(tok.encoder(groups), tok.encoder(shuffled), atol=1e-6)
     with pytest.raises(ValueError, match="'mini_pointnet' or 'set_abstraction'"):
         build(encoder='pointnet')
+
+
+def test_group_encoder_is_a_registered_dict():
+    from epcl_mmdet3d.models.layers import EPCLMiniPointNet, EPCLSetAbstractionMLP
+    assert isinstance(build().encoder, EPCLMiniPointNet)  # the paper's, by default
+    tok = build(in_channels=6, encoder=dict(type='EPCLSetAbstractionMLP',
+                                            hidden_channels=(8, 16, 24)))
+    assert isinstance(tok.encoder, EPCLSetAbstractionMLP)
+    widths = [m.out_features for m in tok.encoder.mlp if isinstance(m, torch.nn.Linear)]
+    assert widths == [8, 16, 24] and tok.encoder.in_channels == 6
+    assert tok.encoder.out_channels == 32  # embed_dims, filled in by the tokenizer
+    with pytest.raises(KeyError, match='EPCLPointNet'):
+        build(encoder=dict(type='EPCLPointNet'))
+    with pytest.raises(ValueError, match=r"\['out_channels'\].*leave them out"):
+        build(encoder=dict(type='EPCLMiniPointNet', out_channels=32))
+    with pytest.raises(TypeError, match=r"dict\(type='EPCLMiniPointNet'\)"):
+        build(encoder=dict(hidden_channels=(8, 16)))
+
+
+@pytest.mark.parametrize('old, new, widths', [
+    (dict(encoder='set_abstraction', sa_channels=(8, 16, 24)),
+     "encoder=dict(type='EPCLSetAbstractionMLP', hidden_channels=(8, 16, 24))", [8, 16, 24]),
+    (dict(encoder='mini_pointnet'), "encoder=dict(type='EPCLMiniPointNet')", [128]),
+    (dict(hidden_channels=(8, 16)),
+     "encoder=dict(type='EPCLMiniPointNet', hidden_channels=(8, 16))", [8]),
+])
+def test_old_encoder_arguments_warn_and_build_the_same(old, new, widths):
+    with pytest.warns(DeprecationWarning, match=re.escape(new)):
+        tok = build(**old)
+    first = [m.out_features for m in tok.encoder.modules() if isinstance(m, torch.nn.Linear)]
+    assert first[:len(widths)] == widths
+    cfg = eval(new.split('=', 1)[1])  # the form the warning names
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', DeprecationWarning)
+        old_tok = build(**old)
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', DeprecationWarning)  # the new form does not warn
+        new_tok = build(encoder=cfg)
+    old_state, new_state = old_tok.state_dict(), new_tok.state_dict()
+    assert list(old_state) == list(new_state)
+    assert all(torch.equal(old_state[k], new_state[k]) for k in old_state)

@@ -1,0 +1,90 @@
+"""A mini-PointNet that turns each point group into one feature vector."""
+from typing import Optional, Sequence
+
+import torch.nn.functional as F
+from mmcv.cnn import build_norm_layer
+from mmdet3d.registry import MODELS
+from mmengine.model import BaseModule
+from torch import Tensor, nn
+
+
+class _PointMLP(nn.Module):
+    """Linear -> norm -> ReLU -> Linear over the last dimension of (..., C)."""
+
+    def __init__(self, in_channels: int, hidden: int, out_channels: int,
+                 norm_cfg: dict) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(in_channels, hidden)
+        self.norm = build_norm_layer(norm_cfg, hidden)[1]
+        self.act = nn.ReLU(inplace=True)
+        self.fc2 = nn.Linear(hidden, out_channels)
+
+    def forward(self, x: Tensor) -> Tensor:
+        shape = x.shape
+        x = self.fc1(x.reshape(-1, shape[-1]))  # (L, hidden), L = prod(shape[:-1])
+        return self.tail(x).reshape(*shape[:-1], -1)  # (..., out)
+
+    def tail(self, x: Tensor) -> Tensor:
+        """Everything after ``fc1``: (L, hidden) -> (L, out)."""
+        return self.fc2(self.act(self.norm(x)))
+
+
+@MODELS.register_module()
+class EPCLMiniPointNet(BaseModule):
+    """Shared MLP, max-pool, concat the pooled feature to each point, MLP, max-pool.
+
+    The paper's group encoder (the default of ``EPCLTokenizer``); a tokenizer selects
+    it with ``encoder=dict(type='EPCLMiniPointNet', ...)`` and fills in
+    ``in_channels`` and ``out_channels``.
+
+    Args:
+        in_channels: C_in, channels of each grouped point (3 relative xyz + extras).
+        out_channels: C_out, channels of the group feature (the token width).
+        hidden_channels: widths of the first MLP (hidden, out) and of the second
+            MLP's hidden layer is ``2 * hidden_channels[1]``.
+        norm_cfg: mmcv norm layer config applied inside both MLPs (``BN1d`` or
+            ``LN``). BatchNorm shares statistics across the batch in train mode.
+        init_cfg: mmengine init config.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int,
+                 hidden_channels: Sequence[int] = (128, 256),
+                 norm_cfg: dict = dict(type='BN1d'),
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if len(hidden_channels) != 2:
+            raise ValueError(f'EPCLMiniPointNet takes two hidden_channels (the first MLP\'s '
+                             f'hidden and output widths), got {tuple(hidden_channels)}')
+        first_hidden, first_out = hidden_channels
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.first = _PointMLP(in_channels, first_hidden, first_out, norm_cfg)
+        self.second = _PointMLP(2 * first_out, 2 * first_out, out_channels, norm_cfg)
+
+    def forward(self, groups: Tensor) -> Tensor:
+        """Encode groups.
+
+        Args:
+            groups: (B, M, K, C_in) grouped points.
+
+        Returns:
+            (B, M, C_out) one feature per group.
+        """
+        if groups.shape[-1] != self.in_channels:
+            raise ValueError(f'EPCLMiniPointNet expects {self.in_channels} channels per '
+                             f'point, got {groups.shape[-1]}')
+        x = self.first(groups)  # (B, M, K, C1)
+        batch_size, num_groups, group_size, first_out = x.shape
+        pooled = x.max(dim=2, keepdim=True).values  # (B, M, 1, C1)
+        # The second MLP's first layer reads [pooled ; x] (2 * C1 channels per point).
+        # Its weight splits as W = [W_p | W_x], so W [p ; x] = W_x x + W_p p: the pooled
+        # half is one row per group, computed M times instead of M * K times, and the
+        # (B, M, K, 2 * C1) concatenation is never built. Same parameters and maths as
+        # the concatenation (rounding aside); at detection scale (K = 64) this removes
+        # a fifth of the tokenizer's multiply-adds.
+        fc1 = self.second.fc1
+        h = F.linear(x, fc1.weight[:, first_out:])  # (B, M, K, H)
+        h += F.linear(pooled, fc1.weight[:, :first_out], fc1.bias)  # + (B, M, 1, H)
+        h = self.second.tail(h.reshape(-1, h.shape[-1]))  # (B*M*K, C_out)
+        h = h.reshape(batch_size, num_groups, group_size, -1)  # (B, M, K, C_out)
+        return h.max(dim=2).values  # (B, M, C_out)
