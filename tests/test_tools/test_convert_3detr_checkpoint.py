@@ -134,7 +134,10 @@ def test_3detr_state_loads_strictly_and_round_trips(load_tool, masked, num_bins)
                                src['pos_embedding.gauss_B'])
     torch.testing.assert_close(state['bbox_head.decoder.layers.0.cross_attn.in_proj_weight'],
                                src['decoder.layers.0.multihead_attn.in_proj_weight'])
-    back = tool.to_3detr_state(model.state_dict())
+    unused = tool.single_bin_angle_cls(src)  # one bin: 3DETR's softmax over one logit
+    assert bool(unused) == (num_bins == 1)
+    assert all(k.startswith('mlp_heads.angle_cls_head.') for k in unused)
+    back = tool.to_3detr_state(model.state_dict(), angle_cls=unused)
     assert sorted(back) == sorted(src)
     for key, value in src.items():
         assert torch.equal(back[key], value), key

@@ -17,8 +17,9 @@ lists are the same) and box conventions are those of the configs, and a converte
 AP has not been measured here.
 """
 import argparse
+import os.path as osp
 import re
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -99,6 +100,25 @@ def _rename(state: Dict[str, Tensor], to_ours: bool) -> Dict[str, Tensor]:
     return out
 
 
+ANGLE_CLS = 'mlp_heads.angle_cls_head.'
+
+
+def single_bin_angle_cls(state: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    """The tensors of 3DETR's yaw-bin classifier when it has one bin (ScanNet).
+
+    3DETR builds the classifier for one bin too, but a softmax over one logit is always
+    1, so nothing it computes reaches a box or a loss; ``EPCL3DETRHead`` does not build
+    it (one bin: residual MLP only). The converter leaves these tensors out.
+    """
+    names = [k for k in state if k.startswith(ANGLE_CLS) and k.endswith('.weight')]
+    if not names:
+        return {}
+    last = max(names, key=lambda k: int(k[len(ANGLE_CLS):].split('.')[1]))
+    if state[last].shape[0] != 1:
+        return {}
+    return {k: v for k, v in state.items() if k.startswith(ANGLE_CLS)}
+
+
 def convert_3detr_state(state: Dict[str, Tensor]) -> Dict[str, Tensor]:
     """Rename a ``Model3DETR`` state dict into ``EPCL3DETRDetector``'s.
 
@@ -107,15 +127,26 @@ def convert_3detr_state(state: Dict[str, Tensor]) -> Dict[str, Tensor]:
 
     Returns:
         the same tensors under the detector's names (the query projection's 1x1
-        convolution weights (d, d, 1) become Linear weights (d, d)).
+        convolution weights (d, d, 1) become Linear weights (d, d)), less a one-bin yaw
+        classifier (see :func:`single_bin_angle_cls`).
     """
     state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
-    return _rename(state, to_ours=True)
+    unused = single_bin_angle_cls(state)
+    return _rename({k: v for k, v in state.items() if k not in unused}, to_ours=True)
 
 
-def to_3detr_state(state: Dict[str, Tensor]) -> Dict[str, Tensor]:
-    """The inverse of :func:`convert_3detr_state` (3DETR's names back)."""
-    return _rename(state, to_ours=False)
+def to_3detr_state(state: Dict[str, Tensor],
+                   angle_cls: Optional[Dict[str, Tensor]] = None) -> Dict[str, Tensor]:
+    """The inverse of :func:`convert_3detr_state` (3DETR's names back).
+
+    Args:
+        state: an ``EPCL3DETRDetector`` state dict.
+        angle_cls: 3DETR's one-bin yaw classifier tensors to put back (the converter
+            left them out; they do not change any output).
+    """
+    out = _rename(state, to_ours=False)
+    out.update(angle_cls or {})
+    return out
 
 
 def describe(state: Dict[str, Tensor]) -> dict:
@@ -160,11 +191,13 @@ def main(argv=None):
     parser.add_argument('out', help='output mmengine checkpoint (.pth)')
     args = parser.parse_args(argv)
     ckpt = load_3detr_checkpoint(args.src)
-    info = describe(ckpt['model'])
-    state = convert_3detr_state(ckpt['model'])
+    src_state = {k.removeprefix('module.'): v for k, v in ckpt['model'].items()}  # DDP's
+    info = describe(src_state)
+    state = convert_3detr_state(src_state)
     src_args = ckpt.get('args')
-    meta = dict(source='facebookresearch/3detr', source_file=args.src,
-                epoch=ckpt.get('epoch'), **info)
+    meta = dict(source='facebookresearch/3detr', source_file=osp.basename(args.src),
+                epoch=ckpt.get('epoch'), **info,
+                left_out=sorted(single_bin_angle_cls(src_state)))
     if src_args is not None:
         meta['source_args'] = {k: v for k, v in vars(src_args).items()
                                if isinstance(v, (int, float, str, bool, type(None)))}
