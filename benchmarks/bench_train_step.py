@@ -1,7 +1,7 @@
 """Full training steps of the three task settings, frozen vs unfrozen CLIP, with a profile.
 
     python benchmarks/bench_train_step.py [--scale S] [--steps 3] [--json FILE]
-        [--settings cls det seg] [--extra-variants frozen-bf16 frozen-cp light-tokenizer]
+        [--settings cls det seg] [--extra-variants frozen-bf16 frozen-cp light-tokenizer 3detr]
 
 Each setting is the real config (configs/epcl_modelnet40_cls.py, epcl_scannet_det.py,
 epcl_s3dis_seg.py) with ViT-B-16 random weights; ``--scale`` multiplies the batch size
@@ -19,6 +19,12 @@ process; the share of grouping (FPS + kNN + gathers) in a step; the slim state_d
 the full one (frozen CLIP included); a per-part profile; and which machine-dependent
 paths ran (the tower's dtype after the fast-kernel check of
 ``epcl_mmdet3d.utils.resolve_dtype``, the autocast dtype, the attention kernel).
+
+The ``3detr`` variant (detection only) is the baseline EPCL is compared with:
+``configs/3detr_scannet_det.py`` (3DETR's own encoder, the same head, 3DETR's optimiser)
+at the same scale (its 2048 pre-encoder centres scaled as EPCL's 2048 tokens), timed in
+the same run; the summary adds ``epcl_vs_3detr_step_ratio`` and ``epcl_vs_3detr_mem_ratio``
+(EPCL frozen over 3DETR). Every run reports its trainable and frozen parameter counts.
 """
 import argparse
 import json
@@ -35,6 +41,8 @@ CONFIGS = dict(cls='configs/epcl_modelnet40_cls.py', det='configs/epcl_scannet_d
 # points per sample and batch size of each config's training set-up
 FULL = dict(cls=dict(points=1024, batch=32), det=dict(points=40000, batch=8),
             seg=dict(points=4096, batch=8))
+# baselines run as variants of a setting: (setting, variant) -> config
+BASELINES = {('det', '3detr'): 'configs/3detr_scannet_det.py'}
 PARTS = ('grouping', 'tokenizer_fwd', 'task_token_fwd', 'tower_fwd', 'head_loss_fwd',
          'head_loss_bwd', 'tower_bwd', 'tokenizer_bwd', 'optimizer')
 
@@ -198,6 +206,8 @@ def worker(args):
     from mmengine.optim import build_optim_wrapper
 
     import epcl_mmdet3d  # noqa: F401
+    if (args.worker, args.variant) in BASELINES:
+        return baseline_worker(args)
     cuda = torch.cuda.is_available()
     device = 'cuda' if cuda else 'cpu'
     sync = torch.cuda.synchronize if cuda else (lambda: None)
@@ -261,12 +271,78 @@ def worker(args):
         setting=args.worker, variant=args.variant, scale=args.scale, batch=batch,
         points=points, tokens=num_tokens, length=length, device=device,
         threads=torch.get_num_threads(), step_time=step_time, parts=parts,
+        **_param_counts(model),
         peak_bytes=peak, base_bytes=base, full_state_bytes=full_bytes,
         slim_state_bytes=slim_bytes,
         tower_flops_per_s=_tower_flops(clip, batch, length) / tower_time,
         matmul_flops_per_s=_matmul_flops_per_s(batch * length, clip.embed_dims, hidden,
                                                clip.weight_dtype, device, sync))
     result.update(_paths_taken(clip, optim_wrapper, batch, length, device))
+    with open(args.out, 'w') as f:
+        json.dump(result, f)
+
+
+def _param_counts(model) -> dict:
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    return dict(trainable_params=trainable, frozen_params=total - trainable)
+
+
+def baseline_worker(args):
+    """One baseline (e.g. 3DETR) at the scale of its setting: step time, peak memory and
+    parameter counts (no per-part profile: it has no tokenizer or tower)."""
+    import torch
+    from mmdet3d.registry import MODELS
+    from mmengine.config import Config
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmdet3d')
+    cuda = torch.cuda.is_available()
+    device = 'cuda' if cuda else 'cpu'
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    base_rss = _rss_bytes()
+    torch.manual_seed(0)
+    cfg = Config.fromfile(osp.join(ROOT, BASELINES[args.worker, args.variant]))
+    points = max(64, round(FULL[args.worker]['points'] * args.scale))
+    batch = max(1, round(FULL[args.worker]['batch'] * args.scale))
+    sa = cfg.model.backbone.pre_encoder
+    sa.num_point = max(8, round(sa.num_point * args.scale))  # as EPCL's num_tokens
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.to(device)
+    model.train()
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    data = _batch(args.worker, model, batch, points, model.backbone.in_channels, device)
+    steps = []
+    for i in range(args.steps + 1):  # the first step warms up
+        sync()
+        start = time.perf_counter()
+        with optim_wrapper.optim_context(model):
+            losses = model(**data, mode='loss')
+        loss, _ = model.parse_losses(losses)
+        sync()
+        fwd_end = time.perf_counter()
+        optim_wrapper.backward(loss)
+        sync()
+        bwd_end = time.perf_counter()
+        optim_wrapper.step()
+        optim_wrapper.zero_grad()
+        sync()
+        end = time.perf_counter()
+        if i > 0:
+            steps.append((end - start, dict(forward=fwd_end - start, backward=bwd_end - fwd_end,
+                                            optimizer=end - bwd_end)))
+    steps.sort(key=lambda s: s[0])
+    step_time, parts = steps[len(steps) // 2]
+    if cuda:
+        peak, base = torch.cuda.max_memory_allocated(), 0
+    else:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        base = base_rss
+    result = dict(setting=args.worker, variant=args.variant, scale=args.scale, batch=batch,
+                  points=points, tokens=sa.num_point, device=device,
+                  threads=torch.get_num_threads(), step_time=step_time, parts=parts,
+                  peak_bytes=peak, base_bytes=base, **_param_counts(model))
     with open(args.out, 'w') as f:
         json.dump(result, f)
 
@@ -301,9 +377,12 @@ def _run_variant(setting, variant, args, tmp):
         return json.load(f)
 
 
+def _mem(r):
+    return r['peak_bytes'] - r['base_bytes']
+
+
 def _summary(frozen, unfrozen):
-    def mem(r):
-        return r['peak_bytes'] - r['base_bytes']
+    mem = _mem
     return dict(
         step_time_ratio=frozen['step_time'] / unfrozen['step_time'],
         peak_mem_ratio=mem(frozen) / mem(unfrozen),
@@ -320,7 +399,8 @@ def main():
     parser.add_argument('--settings', nargs='+', default=['cls', 'det', 'seg'],
                         choices=sorted(CONFIGS))
     parser.add_argument('--extra-variants', nargs='*', default=[],
-                        choices=['frozen-bf16', 'frozen-cp', 'light-tokenizer'])
+                        choices=['frozen-bf16', 'frozen-cp', 'light-tokenizer', '3detr'],
+                        help='3detr: the 3DETR baseline, for det only')
     parser.add_argument('--json', help='write the figures here')
     parser.add_argument('--worker', choices=sorted(CONFIGS), help=argparse.SUPPRESS)
     parser.add_argument('--variant', default='frozen', help=argparse.SUPPRESS)
@@ -336,30 +416,44 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for setting in args.settings:
             for variant in ['frozen', 'unfrozen'] + list(args.extra_variants):
+                if variant == '3detr' and (setting, variant) not in BASELINES:
+                    continue
                 results[setting, variant] = _run_variant(setting, variant, args, tmp)
             summary[setting] = _summary(results[setting, 'frozen'],
                                         results[setting, 'unfrozen'])
+            if (setting, '3detr') in results:
+                epcl, detr = results[setting, 'frozen'], results[setting, '3detr']
+                summary[setting].update(
+                    epcl_vs_3detr_step_ratio=epcl['step_time'] / detr['step_time'],
+                    epcl_vs_3detr_mem_ratio=_mem(epcl) / _mem(detr))
     first = next(iter(results.values()))
     print(f"scale {args.scale} ({first['device']}, {first['threads']} threads, "
           f'{args.steps} timed steps, median)')
     print(f'{"setting":8s}{"variant":16s}{"B":>3s}{"N":>7s}{"M":>6s}{"step s":>9s}'
-          f'{"peak GB":>9s}{"+model GB":>10s}  {"tower":9s}{"autocast":9s}attention')
+          f'{"peak GB":>9s}{"+model GB":>10s}{"trainable M":>12s}{"frozen M":>10s}'
+          f'  {"tower":9s}{"autocast":9s}attention')
     for (setting, variant), r in results.items():
         print(f"{setting:8s}{variant:16s}{r['batch']:3d}{r['points']:7d}{r['tokens']:6d}"
               f"{r['step_time']:9.2f}{r['peak_bytes'] / 1e9:9.2f}"
-              f"{(r['peak_bytes'] - r['base_bytes']) / 1e9:10.2f}  "
-              f"{r['tower_dtype']:9s}{r['autocast']:9s}{r['attention']}")
+              f"{(r['peak_bytes'] - r['base_bytes']) / 1e9:10.2f}"
+              f"{r['trainable_params'] / 1e6:12.3f}{r['frozen_params'] / 1e6:10.3f}  "
+              f"{r.get('tower_dtype', '-'):9s}{r.get('autocast', '-'):9s}"
+              f"{r.get('attention', '-')}")
     print('\nper-part profile, seconds of the median step:')
     print(f'{"setting":8s}{"variant":16s}' + ''.join(f'{p[:13]:>14s}' for p in PARTS))
     for (setting, variant), r in results.items():
+        if (setting, variant) in BASELINES:  # forward / backward / optimizer only
+            print(f'{setting:8s}{variant:16s}' + '  '.join(
+                f'{k} {v:.3f}' for k, v in r['parts'].items()))
+            continue
         print(f'{setting:8s}{variant:16s}' + ''.join(f"{r['parts'][p]:14.3f}" for p in PARTS))
     print('\nsummary (targets: step_time_ratio <= 0.65, peak_mem_ratio <= 0.6, '
           'tower_matmul_efficiency >= 0.5, sampling_share <= 0.1, slim_ckpt_ratio <= 0.1 '
           'det / 0.03 cls):')
-    keys = list(next(iter(summary.values())))
+    keys = list(dict.fromkeys(k for s in summary.values() for k in s))
     print(f'{"setting":8s}' + ''.join(f'{k:>25s}' for k in keys))
     for setting, s in summary.items():
-        print(f'{setting:8s}' + ''.join(f'{s[k]:25.3f}' for k in keys))
+        print(f'{setting:8s}' + ''.join(f"{s.get(k, float('nan')):25.3f}" for k in keys))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(summary, meta=dict(scale=args.scale, device=first['device'],

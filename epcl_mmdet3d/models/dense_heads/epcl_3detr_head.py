@@ -47,6 +47,8 @@ class EPCL3DETRHead(BaseModule):
         mlp_channels: hidden width of the prediction MLPs (3DETR: 256).
         mlp_dropout: dropout in the prediction MLPs (3DETR: ``--mlp_dropout 0.3``).
         in_norm: LayerNorm on the token features before the projection (see above).
+        proj_hidden_layers: hidden layers of the encoder-to-decoder projection (3DETR: 2,
+            and 1 after its masked encoder, ``--enc_type masked``).
         box_coder: config of ``EPCL3DETRBoxCoder``.
         criterion: config of ``EPCLSetCriterion`` (``num_classes`` is filled in).
         train_cfg: unused, kept for mmdet3d's interface.
@@ -61,7 +63,7 @@ class EPCL3DETRHead(BaseModule):
                  decoder: dict = dict(type='EPCLTransformerDecoder', num_layers=8,
                                       num_heads=4, ffn_channels=256, dropout=0.1),
                  gauss_scale: float = 1.0, mlp_channels: int = 256,
-                 mlp_dropout: float = 0.3, in_norm: bool = True,
+                 mlp_dropout: float = 0.3, in_norm: bool = True, proj_hidden_layers: int = 2,
                  box_coder: dict = dict(type='EPCL3DETRBoxCoder', num_angle_bins=1),
                  criterion: dict = dict(type='EPCLSetCriterion'),
                  train_cfg: Optional[dict] = None, test_cfg: Optional[dict] = None,
@@ -84,7 +86,7 @@ class EPCL3DETRHead(BaseModule):
         self.in_norm = nn.LayerNorm(in_channels) if in_norm else nn.Identity()
         self.memory_proj = MODELS.build(dict(  # encoder width D -> decoder width d
             type='EPCLPointwiseMLP', in_channels=in_channels,
-            hidden_channels=(in_channels, in_channels), out_channels=embed_dims,
+            hidden_channels=(in_channels, ) * proj_hidden_layers, out_channels=embed_dims,
             out_bias=False, out_norm=True, out_act=True))
         self.query_proj = nn.Sequential(  # 3DETR: biased, no norm, ReLU after both
             nn.Linear(embed_dims, embed_dims), nn.ReLU(inplace=True),
