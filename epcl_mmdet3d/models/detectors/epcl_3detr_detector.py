@@ -1,5 +1,5 @@
 """EPCL detector: frozen-CLIP point encoder + 3DETR-style box decoder."""
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmdet3d.models.detectors import Base3DDetector
@@ -16,7 +16,8 @@ class EPCL3DETRDetector(Base3DDetector):
     Args:
         backbone: config of the encoder (``EPCLEncoder``); its ``embed_dims`` becomes the
             head's ``in_channels``.
-        bbox_head: config of the head (``EPCL3DETRHead``).
+        bbox_head: config of the head (``EPCL3DETRHead``). With an open-vocabulary
+            ``cls_classifier`` the head is handed the backbone's CLIP text tower.
         train_cfg: passed to the head.
         test_cfg: passed to the head (score threshold, NMS).
         data_preprocessor: usually ``Det3DDataPreprocessor``.
@@ -31,7 +32,25 @@ class EPCL3DETRDetector(Base3DDetector):
         bbox_head = dict(bbox_head)
         bbox_head.update(in_channels=self.backbone.embed_dims, train_cfg=train_cfg,
                          test_cfg=test_cfg)
+        if bbox_head.get('cls_classifier') is not None:
+            bbox_head['text_tower'] = self.backbone.clip
         self.bbox_head = MODELS.build(bbox_head)
+
+    @property
+    def open_vocabulary(self) -> bool:
+        """Whether the detector names its classes by text (any names, no retraining)."""
+        return self.bbox_head.open_vocabulary
+
+    @property
+    def class_names(self) -> Optional[List[str]]:
+        """The names set by :meth:`set_class_names` (None before)."""
+        return self.bbox_head.class_names
+
+    def set_class_names(self, names: Sequence[str]) -> None:
+        """Detect ``names`` from now on: any names with an open-vocabulary head
+        (``bbox_head.cls_classifier``), else exactly ``num_classes`` of them.
+        ``EPCLClassNamesHook`` calls it with the data set's ``metainfo['classes']``."""
+        self.bbox_head.set_class_names(names)
 
     def extract_feat(self, batch_inputs_dict: Dict) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
         """Encode the points.

@@ -56,6 +56,14 @@ class EPCLSetCriterion(BaseModule):
         self.register_buffer('class_weight', weight, persistent=False)
         self.loss_weights = dict(loss_weights)
 
+    def set_num_classes(self, num_classes: int) -> None:
+        """Train over ``num_classes`` classes from now on (an open-vocabulary head whose
+        class names changed); the "no object" weight is kept."""
+        weight = self.class_weight.new_ones(num_classes + 1)
+        weight[-1] = self.class_weight[-1]
+        self.class_weight = weight
+        self.num_classes = num_classes
+
     def forward(self, preds: Dict[str, Tensor], targets: List[Dict[str, Tensor]]
                 ) -> Dict[str, Tensor]:
         """Losses of one decoder layer.
