@@ -219,7 +219,8 @@ class EPCL3DETRHead(BaseModule):
 
     def get_targets(self, batch_data_samples: List, scene_min: Tensor,
                     scene_max: Tensor) -> List[Dict[str, Tensor]]:
-        """Normalised ground truth per scene (boxes of label -1 are ignored).
+        """Normalised ground truth per scene. Boxes of label -1 are dropped here, or, with
+        the criterion's ``ignored_boxes='mask'``, kept (matched, then given no loss).
 
         Args:
             batch_data_samples: B ``Det3DDataSample`` with ``gt_instances_3d``.
@@ -235,7 +236,7 @@ class EPCL3DETRHead(BaseModule):
             gt = sample.gt_instances_3d
             labels = gt.labels_3d.to(scene_min.device).long()
             boxes = gt.bboxes_3d.to(scene_min.device)
-            keep = labels >= 0
+            keep = labels >= (-1 if self.criterion.ignored_boxes == 'mask' else 0)
             centers = boxes.gravity_center[keep].to(scene_min.dtype)  # (G, 3)
             sizes = boxes.dims[keep].to(scene_min.dtype)  # (G, 3)
             yaws = boxes.yaw[keep].to(scene_min.dtype) if boxes.with_yaw \

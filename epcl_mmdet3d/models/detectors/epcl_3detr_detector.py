@@ -75,9 +75,11 @@ class EPCL3DETRDetector(Base3DDetector):
         Checked here, where ground truth enters the model: the head reads label
         ``num_classes`` as its "no object" class and a larger one as an index error.
         Label -1 is mmdet3d's "ignore": its datasets give it to the boxes of classes
-        left out of a ``metainfo`` subset (ScanNet and SUN RGB-D keep those boxes). The
-        head drops them (``get_targets``): they are not matched, not counted in the
-        box-count normaliser and not a target of any query.
+        left out of a ``metainfo`` subset (ScanNet and SUN RGB-D keep those boxes). By
+        default the head drops them (``get_targets``): they are not matched, not counted
+        in the box-count normaliser and not a target of any query; with the criterion's
+        ``ignored_boxes='mask'`` (open-vocabulary protocols) they are matched and their
+        queries get no loss.
         """
         num_classes = self.bbox_head.num_classes
         for sample in batch_data_samples:
@@ -105,7 +107,13 @@ class EPCL3DETRDetector(Base3DDetector):
 
     def predict(self, batch_inputs_dict: Dict, batch_data_samples: List) -> List:
         """Fill ``pred_instances_3d`` of every sample (``DepthInstance3DBoxes``,
-        ``scores_3d``, ``labels_3d``); the input points feed 3DETR's empty-box filter."""
+        ``scores_3d``, ``labels_3d``); the input points feed 3DETR's empty-box filter.
+        An open-vocabulary head without class names takes ``dataset_meta['classes']``
+        (what mmdet3d's ``init_model`` sets from the checkpoint or the config)."""
+        if self.open_vocabulary and self.class_names is None:
+            classes = (getattr(self, 'dataset_meta', None) or {}).get('classes')
+            if classes:
+                self.set_class_names(classes)
         centers, feats, lo, hi = self.extract_feat(batch_inputs_dict)
         points = stack_points(batch_inputs_dict['points'],
                               'PointSample(num_points=...)')  # (B, N, 3 + C)

@@ -67,6 +67,12 @@ class EPCLEncoderDecoder3D(EncoderDecoder3D):
         return super().loss(self._checked(batch_inputs_dict), batch_data_samples)
 
     def predict(self, batch_inputs_dict: dict, batch_data_samples, rescale: bool = True):
+        """mmdet3d's prediction; an open-vocabulary head without class names first takes
+        ``dataset_meta['classes']`` (what mmdet3d's ``init_model`` sets)."""
+        if self.open_vocabulary and self.class_names is None:
+            classes = (getattr(self, 'dataset_meta', None) or {}).get('classes')
+            if classes:
+                self.set_class_names(classes)
         return super().predict(self._checked(batch_inputs_dict), batch_data_samples, rescale)
 
     def _forward(self, batch_inputs_dict: dict, batch_data_samples=None):
