@@ -4,9 +4,7 @@ import json
 import os.path as osp
 
 import pytest
-import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
+from test_user_scans import _checkpoint  # the same checkpoint writer (tests/test_tools)
 
 import epcl_mmdet3d  # noqa: F401
 from epcl_mmdet3d.apis import infer_point_file, parse_class_names, set_model_classes
@@ -19,26 +17,16 @@ ASKED = ['chair', 'whiteboard', 'plant']
 PNG = b'\x89PNG\r\n\x1a\n'
 
 
-def _checkpoint(config, path):
-    """An untrained checkpoint of the config's model, as a Runner saves it (the names
-    come from text, not from the weights: training would not change what is tested)."""
-    from mmdet3d.registry import MODELS
-    init_default_scope('mmdet3d')
-    torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(config).model)
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(dataset_meta=dict(classes=list(DEMO_CLASSES)))), path)
-    return str(path)
-
-
 @pytest.fixture(scope='module')
 def case(tmp_path_factory):
     root = tmp_path_factory.mktemp('ov_infer')
     create_synthetic_scannet(str(root / 'data'), num_train=1, num_val=1, num_points=3000)
     scene = sorted((root / 'data' / 'points').glob('*.bin'))[0]
     return dict(root=root, scene=str(scene),
-                text=_checkpoint(TEXT_CFG, root / 'text.pth'),
-                fixed=_checkpoint(FIXED_CFG, root / 'fixed.pth'))
+                # untrained checkpoints as a Runner saves them: the names come from text,
+                # not from the weights, so training would not change what is tested
+                text=_checkpoint(TEXT_CFG, DEMO_CLASSES, root / 'text.pth'),
+                fixed=_checkpoint(FIXED_CFG, DEMO_CLASSES, root / 'fixed.pth'))
 
 
 def test_parse_class_names():

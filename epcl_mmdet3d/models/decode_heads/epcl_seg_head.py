@@ -8,6 +8,7 @@ from mmdet3d.registry import MODELS
 from torch import Tensor, nn
 
 from ...ops.three_interpolate import three_nn_interpolate
+from ..layers.epcl_text_embedding_classifier import name_head_classes
 
 
 @MODELS.register_module()
@@ -111,18 +112,7 @@ class EPCLSegHead(Base3DDecodeHead):
     def set_class_names(self, names: Sequence[str]) -> None:
         """Segment into ``names`` from now on: any names with ``cls_classifier``, else
         exactly ``num_classes`` of them (then only recorded)."""
-        names = list(names)
-        if self.cls_classifier is None:
-            if len(names) != self.num_classes:
-                raise ValueError(
-                    f'{len(names)} class names {names} for a segmentation head with a '
-                    f'fixed {self.num_classes}-class classifier; give {self.num_classes} '
-                    "names, or train with decode_head.cls_classifier=dict(type='EPCLText"
-                    "EmbeddingClassifier') to name any classes")
-        else:
-            self.cls_classifier.set_class_names(names)
-            self.num_classes = len(names)
-        self.class_names = names
+        name_head_classes(self, names, 'decode_head')
 
     def cls_seg(self, feat: Tensor) -> Tensor:
         """Classify every point: (B, channels, N) -> (B, num_classes, N)."""

@@ -9,6 +9,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
 from ...ops import furthest_point_sample
+from ..layers.epcl_text_embedding_classifier import name_head_classes
 
 
 @MODELS.register_module()
@@ -140,19 +141,9 @@ class EPCL3DETRHead(BaseModule):
         count); with the fixed classifier only as many as it was trained for (the names
         are then only recorded).
         """
-        names = list(names)
-        if self.cls_classifier is None:
-            if len(names) != self.num_classes:
-                raise ValueError(
-                    f'{len(names)} class names {names} for a detection head with a fixed '
-                    f'{self.num_classes}-class classifier; give {self.num_classes} names, '
-                    "or train with bbox_head.cls_classifier=dict(type='EPCLTextEmbedding"
-                    "Classifier') to name any classes")
-        else:
-            self.cls_classifier.set_class_names(names)
-            self.num_classes = len(names)
-            self.criterion.set_num_classes(len(names))
-        self.class_names = names
+        name_head_classes(self, names, 'bbox_head')
+        if self.cls_classifier is not None:
+            self.criterion.set_num_classes(self.num_classes)
 
     @staticmethod
     def _build_decoder(decoder: dict, embed_dims: int) -> nn.Module:

@@ -11,6 +11,32 @@ from torch import Tensor, nn
 from ..utils import DEFAULT_TEMPLATES, encode_class_names
 
 
+def name_head_classes(head: nn.Module, names: Sequence[str], config_key: str) -> None:
+    """Give a head with an optional ``cls_classifier`` its class names.
+
+    With an ``EPCLTextEmbeddingClassifier`` any names, any number of them (the head's
+    ``num_classes`` follows); with a fixed classifier exactly ``head.num_classes`` names,
+    which are then only recorded. Sets ``head.class_names``.
+
+    Args:
+        head: ``EPCL3DETRHead`` or ``EPCLSegHead``.
+        names: the class names.
+        config_key: the head's config key, for the error (e.g. 'bbox_head').
+    """
+    names = [str(n) for n in names]
+    if head.cls_classifier is None:
+        if len(names) != head.num_classes:
+            raise ValueError(
+                f'{len(names)} class names {names} for a {type(head).__name__} with a fixed '
+                f'{head.num_classes}-class classifier; give {head.num_classes} names, or '
+                f"train with {config_key}.cls_classifier=dict(type='EPCLTextEmbedding"
+                "Classifier') to name any classes")
+    else:
+        head.cls_classifier.set_class_names(names)
+        head.num_classes = len(names)
+    head.class_names = names
+
+
 @MODELS.register_module()
 class EPCLTextEmbeddingClassifier(BaseModule):
     """Open-vocabulary classifier: learnt temperature x cosine(projected feature, text).
