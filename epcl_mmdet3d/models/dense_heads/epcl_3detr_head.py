@@ -174,7 +174,8 @@ class EPCL3DETRHead(BaseModule):
 
         Returns:
             dict with ``query_xyz`` (B, Q, 3) and ``layers``: one dict per decoder layer
-            (first to last) of ``cls_logits`` (B, Q, C + 1), ``center_raw``,
+            (first to last) of ``cls_logits`` (B, Q, C + 1) (with ``cls_classifier``:
+            log-probabilities, which softmax and cross-entropy read as logits), ``center_raw``,
             ``size_raw`` (B, Q, 3), ``angle_res_raw`` (B, Q, A), with A > 1 yaw bins
             ``angle_cls`` (B, Q, A), and the decoded boxes of
             :meth:`EPCL3DETRBoxCoder.decode` (with one bin, ``angle`` is 0).
