@@ -38,7 +38,10 @@ model = dict(
     backbone=dict(clip=dict(with_text=True)),  # the frozen CLIP text tower names classes
     bbox_head=dict(
         num_classes=len(base_classes),  # followed by the names the hook sets
-        cls_classifier=dict(type='EPCLTextEmbeddingClassifier', projection='linear'),
+        # the temperature start that matched the fixed head on the CPU demo (50; CLIP's own
+        # 1 / 0.07 trailed it there: docs/open_vocabulary.md); not tuned on ScanNet
+        cls_classifier=dict(type='EPCLTextEmbeddingClassifier', projection='linear',
+                            logit_scale_init=50.0),
         criterion=dict(type='EPCLSetCriterion', ignored_boxes='mask')))
 
 train_dataloader = dict(dataset=dict(dataset=dict(metainfo=dict(classes=base_classes))))
