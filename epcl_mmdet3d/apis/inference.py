@@ -1,7 +1,7 @@
 """Run a detector or segmentor on a user's point file through mmdet3d's own inference API."""
 import os.path as osp
 import tempfile
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -19,7 +19,64 @@ BOX_LAYOUT = ('bbox_3d = [x, y, z, dx, dy, dz, yaw] with (x, y, z) the BOTTOM ce
               'them); gravity_center = the middle of the box, z + dz / 2')
 
 
-def infer_point_file(model, path: str, seed: Optional[int] = None) -> Dict:
+def parse_class_names(classes: Union[str, Sequence[str]]) -> List[str]:
+    """Class names from a comma-separated string (``"chair, whiteboard, plant"``) or a
+    list; blanks around each name are dropped, empty names refused."""
+    names = classes.split(',') if isinstance(classes, str) else list(classes)
+    names = [str(n).strip() for n in names]
+    if not names or any(not n for n in names):
+        raise ValueError(f'class names must be non-empty, comma-separated words, got '
+                         f'{classes!r}')
+    return names
+
+
+def set_model_classes(model, classes: Optional[Union[str, Sequence[str]]] = None
+                      ) -> List[str]:
+    """Make the model predict ``classes`` and return the names its labels index.
+
+    With an open-vocabulary head (``cls_classifier=dict(type='EPCLTextEmbeddingClassifier',
+    ...)``) any names work, with no retraining; ``model.dataset_meta['classes']`` follows
+    (it names the labels in mmdet3d's visualisers), and its palette is dropped when the
+    names change. Without ``classes``, such a model keeps the names it has, else takes
+    ``model.dataset_meta['classes']`` (the checkpoint's or the config's). A model with
+    a fixed classifier refuses other names.
+
+    Args:
+        model: from ``mmdet3d.apis.init_model``.
+        classes: names, or one comma-separated string of them; None: see above.
+
+    Returns:
+        The class names, in label order.
+    """
+    meta = dict(getattr(model, 'dataset_meta', None) or {})
+    current = list(meta.get('classes') or [])
+    open_vocab = bool(getattr(model, 'open_vocabulary', False))
+    if classes is None:
+        if not open_vocab:
+            return current
+        names = list(model.class_names or current)
+        if not names:
+            raise ValueError('the model names its classes by text but has none: pass the '
+                             'class names (e.g. classes="chair, table")')
+    else:
+        names = parse_class_names(classes)
+        if not open_vocab and names != current:
+            raise ValueError(
+                f'{type(model).__name__} has a fixed classifier over {current}; it cannot '
+                f'name other classes ({names}). Train it with an open-vocabulary head '
+                "(cls_classifier=dict(type='EPCLTextEmbeddingClassifier'), see "
+                'docs/open_vocabulary.md)')
+    if open_vocab:
+        model.set_class_names(names)
+        if names != current:
+            meta.pop('palette', None)
+        meta['classes'] = names
+        model.dataset_meta = meta
+    return names
+
+
+def infer_point_file(model, path: str, seed: Optional[int] = None,
+                     classes: Optional[Union[str, Sequence[str]]] = None) -> Dict:
     """Predict boxes (detector) or per-point labels (segmentor) for one point file.
 
     The file is read whatever its kind (:func:`read_point_file`), checked for a
@@ -32,14 +89,16 @@ def infer_point_file(model, path: str, seed: Optional[int] = None) -> Dict:
         path: the point file.
         seed: seeds Python's, numpy's and torch's generators first, so that the
             pipeline's random point sample (``PointSample``) is the same every run.
+        classes: the class names to predict (a list or ``"chair, whiteboard, plant"``);
+            any names with an open-vocabulary head, see :func:`set_model_classes`.
 
     Returns:
         dict: ``task`` ('det' or 'seg'), ``sample`` (the ``Det3DDataSample`` with
         ``pred_instances_3d`` or ``pred_pts_seg``), ``points`` ((M, C) tensor: what the
         model read, in the predictions' frame), ``file_points`` ((N, load_dim) array:
         every point of the file, laid out as the config's files), ``columns`` (the
-        file's column names, in that layout), ``num_points_read`` (N) and
-        ``num_points_used`` (M).
+        file's column names, in that layout), ``num_points_read`` (N),
+        ``num_points_used`` (M) and ``classes`` (the names the labels index).
     """
     from mmdet3d.apis import inference_detector, inference_segmentor
     from mmdet3d.models import Base3DDetector, Base3DSegmentor
@@ -52,6 +111,7 @@ def infer_point_file(model, path: str, seed: Optional[int] = None) -> Dict:
     else:
         raise TypeError(f'{type(model).__name__} is neither an mmdet3d detector nor a '
                         'segmentor; point-file inference covers those two')
+    names = set_model_classes(model, classes)
     load_dim, _, _ = pipeline_point_dims(model.cfg)
     points, columns = read_point_file(path, load_dim=load_dim)
     check_point_extent(points, path)
@@ -65,7 +125,7 @@ def infer_point_file(model, path: str, seed: Optional[int] = None) -> Dict:
         sample, data = run(model, laid_out)
     used = data['inputs']['points']
     return dict(task=task, sample=sample, points=used, file_points=points, columns=columns,
-                num_points_read=len(points), num_points_used=len(used))
+                num_points_read=len(points), num_points_used=len(used), classes=names)
 
 
 def prediction_to_dict(sample, class_names, task: str) -> Dict:

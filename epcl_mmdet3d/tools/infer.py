@@ -1,8 +1,8 @@
 """Predict on your own point files: boxes (detector) or per-point labels (segmentor).
 
     epcl-infer CONFIG CHECKPOINT POINTS [POINTS ...] [--out-dir DIR] [--seed S]
-        [--score-thr T] [--max-boxes K] [--device cpu|cuda:0] [--show [--wait-time S]]
-        [--cfg-options k=v ...]
+        [--score-thr T] [--max-boxes K] [--classes "chair, whiteboard, plant"]
+        [--device cpu|cuda:0] [--show [--wait-time S]] [--cfg-options k=v ...]
     (also: python -m epcl_mmdet3d.tools.infer ..., python tools/infer.py ...)
 
 POINTS: ``.bin`` (float32, the config's load_dim values per point, as mmdet3d's data
@@ -22,6 +22,11 @@ centre). The picture draws every point of the file (thinned for speed) with the 
 boxes, or those scoring at least ``--score-thr``. CONFIG is a file or a shipped config
 by name, e.g. ``epcl_mmdet3d::epcl_scannet_det_demo.py``.
 
+``--classes`` names what to look for, with any words, for a model trained with an
+open-vocabulary head (``cls_classifier=dict(type='EPCLTextEmbeddingClassifier')``, see
+docs/open_vocabulary.md): the JSON and the picture name the boxes or points with those
+words. A model with a fixed classifier refuses names other than its own.
+
 This is mmdet3d's ``init_model`` + ``inference_detector`` / ``inference_segmentor``
 (see ``epcl_mmdet3d.apis.infer_point_file``) with point-file reading and pictures.
 """
@@ -36,7 +41,7 @@ import numpy as np
 from mmengine.config import DictAction
 
 import epcl_mmdet3d  # noqa: F401  (registers the modules, allow-lists checkpoints)
-from epcl_mmdet3d.apis import infer_point_file, prediction_to_dict
+from epcl_mmdet3d.apis import infer_point_file, prediction_to_dict, set_model_classes
 from epcl_mmdet3d.tools.config_args import read_config
 from epcl_mmdet3d.tools.mmdet3d_flags import add_show_args
 from epcl_mmdet3d.visualization import render_data_sample
@@ -59,6 +64,10 @@ def parse_args(argv=None):
                         'least this; default: write all, print and draw the 10 best')
     parser.add_argument('--max-boxes', type=int, default=None,
                         help='detection: print and draw at most this many boxes')
+    parser.add_argument('--classes', default=None,
+                        help='comma-separated class names to predict, e.g. "chair, '
+                        'whiteboard, plant" (a model with an open-vocabulary head); '
+                        "default: the checkpoint's classes")
     parser.add_argument('--device', default='cpu', help="'cpu' or 'cuda:0'")
     add_show_args(parser)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -94,7 +103,7 @@ def main(argv=None):
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', message="Don't suggest using CPU device")
         model = init_model(cfg, args.checkpoint, device=args.device)
-    classes = list(model.dataset_meta.get('classes') or [])
+    classes = set_model_classes(model, args.classes)
     palette = model.dataset_meta.get('palette')
     os.makedirs(args.out_dir, exist_ok=True)
     for path, name in zip(args.points, output_names(args.points)):
@@ -120,7 +129,8 @@ def main(argv=None):
         json_path = osp.join(args.out_dir, f'{name}.json')
         with open(json_path, 'w') as f:
             json.dump(dict(file=path, config=args.config, checkpoint=args.checkpoint,
-                           task=res['task'], seed=args.seed, columns=res['columns'],
+                           task=res['task'], seed=args.seed, classes=classes,
+                           columns=res['columns'],
                            num_points_read=res['num_points_read'],
                            num_points_used=res['num_points_used'], **summary), f)
         # detection: every point of the file; segmentation: the labelled points

@@ -346,9 +346,12 @@ def build_open_clip(arch: str, pretrained: Optional[str], with_text: bool,
         identity['tag'] = pretrained
         logger.info(f'FrozenCLIPBackbone: loaded {arch} weights {pretrained!r} '
                     f'({activation})')
-    if built_activation(model.visual) != activation:  # a guard on open_clip, not on users
-        raise RuntimeError(f'open_clip built {arch} with {built_activation(model.visual)} '
-                           f'instead of {activation}')
+    towers = dict(visual=model.visual, text=model.transformer) if with_text \
+        else dict(visual=model.visual)
+    for name, tower in towers.items():  # a guard on open_clip, not on users
+        if built_activation(tower) != activation:
+            raise RuntimeError(f'open_clip built the {name} tower of {arch} with '
+                               f'{built_activation(tower)} instead of {activation}')
     if pretrained is not None and not looks_like_path(pretrained):
         check_finite({k: v for k, v in model.state_dict().items()
                       if with_text or k.startswith('visual.')}, f'{arch}/{pretrained}')

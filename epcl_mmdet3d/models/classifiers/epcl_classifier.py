@@ -3,16 +3,13 @@ import copy
 from typing import Dict, List, Optional, Sequence
 
 import torch
-import torch.nn.functional as F
 from mmdet3d.registry import MODELS
 from mmdet3d.structures import Det3DDataSample
 from mmengine.model import BaseModel
 from mmengine.structures import LabelData
 from torch import nn
 
-from ..utils import stack_points
-
-DEFAULT_TEMPLATES = ('a point cloud of a {}.', 'a 3D model of a {}.')
+from ..utils import DEFAULT_TEMPLATES, encode_class_names, stack_points
 
 
 @MODELS.register_module()
@@ -145,17 +142,8 @@ class EPCLClassifier(BaseModel):
         Returns:
             torch.Tensor: (n, E), L2-normalised.
         """
-        templates = tuple(templates or self.templates or DEFAULT_TEMPLATES)
-        for t in templates:
-            if t.count('{}') != 1:
-                raise ValueError(f"prompt template must contain one '{{}}': {t!r}")
-        prompts = [t.format(n.replace('_', ' ')) for n in names for t in templates]
-        was_training = self.clip.training
-        self.clip.eval()
-        feats = self.clip.encode_text(prompts).float()  # (n * T, E)
-        self.clip.train(was_training)
-        feats = F.normalize(feats, dim=-1).view(len(names), len(templates), -1)
-        return F.normalize(feats.mean(dim=1), dim=-1)  # (n, E)
+        return encode_class_names(self.clip, names,
+                                  tuple(templates or self.templates or DEFAULT_TEMPLATES))
 
     def extract_feat(self, points: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Encoder outputs plus ``global_feat`` (B, 2D) and ``point_embed`` (B, E).

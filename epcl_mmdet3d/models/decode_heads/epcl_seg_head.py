@@ -1,5 +1,5 @@
 """Feature-propagation segmentation head over EPCL's hierarchical tokens."""
-from typing import Dict, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmcv.cnn import ConvModule
@@ -8,6 +8,7 @@ from mmdet3d.registry import MODELS
 from torch import Tensor, nn
 
 from ...ops.three_interpolate import three_nn_interpolate
+from ..layers.epcl_text_embedding_classifier import name_head_classes
 
 
 @MODELS.register_module()
@@ -45,6 +46,14 @@ class EPCLSegHead(Base3DDecodeHead):
         num_classes: number of classes.
         in_norm: LayerNorm over D on the CLIP patch outputs before the head reads
             them (see above).
+        cls_classifier: None (default): a fixed 1x1 convolution over ``num_classes``
+            (mmdet3d's ``conv_seg``). Or the config of an open-vocabulary classifier,
+            ``dict(type='EPCLTextEmbeddingClassifier', ...)``: cosine similarity of each
+            point's feature to the CLIP text embeddings of the class names, so that
+            :meth:`set_class_names` can name any classes without retraining
+            (``in_channels`` and ``text_tower`` are filled in; ``conv_seg`` is None).
+        text_tower: the backbone's ``FrozenCLIPBackbone`` (``with_text=True``);
+            ``EPCLEncoderDecoder3D`` passes it when ``cls_classifier`` is set.
         **kwargs: the rest of :class:`Base3DDecodeHead` (dropout_ratio,
             conv_cfg, norm_cfg, act_cfg, loss_decode, ignore_index, init_cfg).
     """
@@ -57,8 +66,19 @@ class EPCLSegHead(Base3DDecodeHead):
                  channels: int = 128,
                  num_classes: int = 13,
                  in_norm: bool = False,
+                 cls_classifier: Optional[dict] = None,
+                 text_tower: Optional[nn.Module] = None,
                  **kwargs) -> None:
         super().__init__(channels=channels, num_classes=num_classes, **kwargs)
+        self.cls_classifier = None
+        self.class_names: Optional[List[str]] = None
+        if cls_classifier is not None:
+            if text_tower is None:
+                raise ValueError('EPCLSegHead: cls_classifier needs the text tower; build '
+                                 'the head through EPCLEncoderDecoder3D, which passes it')
+            self.conv_seg = None  # the text classifier replaces the fixed one
+            self.cls_classifier = MODELS.build(dict(
+                cls_classifier, in_channels=channels, text_tower=text_tower))
         if len(fp_channels) != len(skip_channels):
             raise ValueError(
                 f'fp_channels has {len(fp_channels)} steps but skip_channels has '
@@ -83,6 +103,24 @@ class EPCLSegHead(Base3DDecodeHead):
                 in_c = out_c
             self.fp_mlps.append(nn.Sequential(*layers))
             prev = in_c
+
+    @property
+    def open_vocabulary(self) -> bool:
+        """Whether the classes are named by text (``cls_classifier``), not fixed."""
+        return self.cls_classifier is not None
+
+    def set_class_names(self, names: Sequence[str]) -> None:
+        """Segment into ``names`` from now on: any names with ``cls_classifier``, else
+        exactly ``num_classes`` of them (then only recorded)."""
+        name_head_classes(self, names, 'decode_head')
+
+    def cls_seg(self, feat: Tensor) -> Tensor:
+        """Classify every point: (B, channels, N) -> (B, num_classes, N)."""
+        if self.cls_classifier is None:
+            return super().cls_seg(feat)
+        if self.dropout is not None:
+            feat = self.dropout(feat)
+        return self.cls_classifier(feat.transpose(1, 2)).transpose(1, 2).contiguous()
 
     def forward(self, feat_dict: Dict[str, object]) -> Tensor:
         """Per-point logits.

@@ -1,5 +1,5 @@
 """3DETR's detection head over EPCL token features."""
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmdet3d.registry import MODELS, TASK_UTILS
@@ -9,6 +9,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
 from ...ops import furthest_point_sample
+from ..layers.epcl_text_embedding_classifier import name_head_classes
 
 
 @MODELS.register_module()
@@ -51,6 +52,16 @@ class EPCL3DETRHead(BaseModule):
             and 1 after its masked encoder, ``--enc_type masked``).
         box_coder: config of ``EPCL3DETRBoxCoder``.
         criterion: config of ``EPCLSetCriterion`` (``num_classes`` is filled in).
+        cls_classifier: None (default): the class MLP ends in a fixed linear layer over
+            the ``num_classes`` training classes and "no object", as 3DETR. Or the config
+            of an open-vocabulary classifier, ``dict(type='EPCLTextEmbeddingClassifier',
+            ...)``: the class MLP's hidden layers, then cosine similarity to the CLIP text
+            embeddings of the class names and a learnt "no object" logit, so that
+            :meth:`set_class_names` can name any classes, any number of them, without
+            retraining (``in_channels``, ``text_tower`` and ``no_object=True`` are filled
+            in; see ``docs/open_vocabulary.md``).
+        text_tower: the backbone's ``FrozenCLIPBackbone`` (with ``with_text=True``); the
+            detector passes it when ``cls_classifier`` is set.
         train_cfg: unused, kept for mmdet3d's interface.
         test_cfg: arguments of ``EPCL3DETRPostProcessor`` (3DETR's ``parse_predictions``:
             ``min_points_in_box`` 5, ``nms_iou_thr`` 0.25, ``objectness_thr`` 0.05,
@@ -66,6 +77,8 @@ class EPCL3DETRHead(BaseModule):
                  mlp_dropout: float = 0.3, in_norm: bool = True, proj_hidden_layers: int = 2,
                  box_coder: dict = dict(type='EPCL3DETRBoxCoder', num_angle_bins=1),
                  criterion: dict = dict(type='EPCLSetCriterion'),
+                 cls_classifier: Optional[dict] = None,
+                 text_tower: Optional[nn.Module] = None,
                  train_cfg: Optional[dict] = None, test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -98,14 +111,41 @@ class EPCL3DETRHead(BaseModule):
                        angle_res_raw=num_bins)
         if num_bins > 1:
             outputs.update(angle_cls=num_bins)
+        if cls_classifier is not None:
+            outputs['cls_logits'] = None  # the MLP's hidden layers; the classifier follows
         self.pred_heads = nn.ModuleDict({
             name: MODELS.build(dict(type='EPCLPointwiseMLP', in_channels=embed_dims,
                                     hidden_channels=(mlp_channels, mlp_channels),
                                     out_channels=width, dropout=mlp_dropout))
             for name, width in outputs.items()})
+        self.cls_classifier = None
+        self.class_names: Optional[List[str]] = None
+        if cls_classifier is not None:
+            if text_tower is None:
+                raise ValueError('EPCL3DETRHead: cls_classifier needs the text tower; build '
+                                 'the head through EPCL3DETRDetector, which passes it')
+            self.cls_classifier = MODELS.build(dict(
+                cls_classifier, in_channels=mlp_channels, text_tower=text_tower,
+                no_object=True))
         criterion = dict(criterion)
         criterion.setdefault('num_classes', num_classes)
         self.criterion = MODELS.build(criterion)
+
+    @property
+    def open_vocabulary(self) -> bool:
+        """Whether the classes are named by text (``cls_classifier``), not fixed."""
+        return self.cls_classifier is not None
+
+    def set_class_names(self, names: Sequence[str]) -> None:
+        """Detect ``names`` from now on.
+
+        With ``cls_classifier`` any names, any number of them (the criterion follows the
+        count); with the fixed classifier only as many as it was trained for (the names
+        are then only recorded).
+        """
+        name_head_classes(self, names, 'bbox_head')
+        if self.cls_classifier is not None:
+            self.criterion.set_num_classes(self.num_classes)
 
     @staticmethod
     def _build_decoder(decoder: dict, embed_dims: int) -> nn.Module:
@@ -136,7 +176,8 @@ class EPCL3DETRHead(BaseModule):
 
         Returns:
             dict with ``query_xyz`` (B, Q, 3) and ``layers``: one dict per decoder layer
-            (first to last) of ``cls_logits`` (B, Q, C + 1), ``center_raw``,
+            (first to last) of ``cls_logits`` (B, Q, C + 1) (with ``cls_classifier``:
+            log-probabilities, which softmax and cross-entropy read as logits), ``center_raw``,
             ``size_raw`` (B, Q, 3), ``angle_res_raw`` (B, Q, A), with A > 1 yaw bins
             ``angle_cls`` (B, Q, A), and the decoded boxes of
             :meth:`EPCL3DETRBoxCoder.decode` (with one bin, ``angle`` is 0).
@@ -157,6 +198,8 @@ class EPCL3DETRHead(BaseModule):
         stacked = hidden.flatten(0, 1)  # (L * B, Q, d): one BatchNorm batch for all layers
         raw = {name: head(stacked).unflatten(0, (num_layers, bsz))  # (L, B, Q, out)
                for name, head in self.pred_heads.items()}
+        if self.cls_classifier is not None:  # (L, B, Q, mlp) -> (L, B, Q, C + 1)
+            raw['cls_logits'] = self.cls_classifier(raw['cls_logits'])
         one_bin = raw['angle_res_raw'].new_zeros(raw['angle_res_raw'].shape)  # A = 1
         layers = []
         for i in range(num_layers):
@@ -170,7 +213,8 @@ class EPCL3DETRHead(BaseModule):
 
     def get_targets(self, batch_data_samples: List, scene_min: Tensor,
                     scene_max: Tensor) -> List[Dict[str, Tensor]]:
-        """Normalised ground truth per scene (boxes of label -1 are ignored).
+        """Normalised ground truth per scene. Boxes of label -1 are dropped here, or, with
+        the criterion's ``ignored_boxes='mask'``, kept (matched, then given no loss).
 
         Args:
             batch_data_samples: B ``Det3DDataSample`` with ``gt_instances_3d``.
@@ -186,7 +230,7 @@ class EPCL3DETRHead(BaseModule):
             gt = sample.gt_instances_3d
             labels = gt.labels_3d.to(scene_min.device).long()
             boxes = gt.bboxes_3d.to(scene_min.device)
-            keep = labels >= 0
+            keep = labels >= (-1 if self.criterion.ignored_boxes == 'mask' else 0)
             centers = boxes.gravity_center[keep].to(scene_min.dtype)  # (G, 3)
             sizes = boxes.dims[keep].to(scene_min.dtype)  # (G, 3)
             yaws = boxes.yaw[keep].to(scene_min.dtype) if boxes.with_yaw \

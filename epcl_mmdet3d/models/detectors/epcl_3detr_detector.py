@@ -1,5 +1,5 @@
 """EPCL detector: frozen-CLIP point encoder + 3DETR-style box decoder."""
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmdet3d.models.detectors import Base3DDetector
@@ -16,7 +16,8 @@ class EPCL3DETRDetector(Base3DDetector):
     Args:
         backbone: config of the encoder (``EPCLEncoder``); its ``embed_dims`` becomes the
             head's ``in_channels``.
-        bbox_head: config of the head (``EPCL3DETRHead``).
+        bbox_head: config of the head (``EPCL3DETRHead``). With an open-vocabulary
+            ``cls_classifier`` the head is handed the backbone's CLIP text tower.
         train_cfg: passed to the head.
         test_cfg: passed to the head (score threshold, NMS).
         data_preprocessor: usually ``Det3DDataPreprocessor``.
@@ -31,7 +32,25 @@ class EPCL3DETRDetector(Base3DDetector):
         bbox_head = dict(bbox_head)
         bbox_head.update(in_channels=self.backbone.embed_dims, train_cfg=train_cfg,
                          test_cfg=test_cfg)
+        if bbox_head.get('cls_classifier') is not None:
+            bbox_head['text_tower'] = self.backbone.clip
         self.bbox_head = MODELS.build(bbox_head)
+
+    @property
+    def open_vocabulary(self) -> bool:
+        """Whether the detector names its classes by text (any names, no retraining)."""
+        return self.bbox_head.open_vocabulary
+
+    @property
+    def class_names(self) -> Optional[List[str]]:
+        """The names set by :meth:`set_class_names` (None before)."""
+        return self.bbox_head.class_names
+
+    def set_class_names(self, names: Sequence[str]) -> None:
+        """Detect ``names`` from now on: any names with an open-vocabulary head
+        (``bbox_head.cls_classifier``), else exactly ``num_classes`` of them.
+        ``EPCLClassNamesHook`` calls it with the data set's ``metainfo['classes']``."""
+        self.bbox_head.set_class_names(names)
 
     def extract_feat(self, batch_inputs_dict: Dict) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
         """Encode the points.
@@ -56,9 +75,11 @@ class EPCL3DETRDetector(Base3DDetector):
         Checked here, where ground truth enters the model: the head reads label
         ``num_classes`` as its "no object" class and a larger one as an index error.
         Label -1 is mmdet3d's "ignore": its datasets give it to the boxes of classes
-        left out of a ``metainfo`` subset (ScanNet and SUN RGB-D keep those boxes). The
-        head drops them (``get_targets``): they are not matched, not counted in the
-        box-count normaliser and not a target of any query.
+        left out of a ``metainfo`` subset (ScanNet and SUN RGB-D keep those boxes). By
+        default the head drops them (``get_targets``): they are not matched, not counted
+        in the box-count normaliser and not a target of any query; with the criterion's
+        ``ignored_boxes='mask'`` (open-vocabulary protocols) they are matched and their
+        queries get no loss.
         """
         num_classes = self.bbox_head.num_classes
         for sample in batch_data_samples:
@@ -86,7 +107,13 @@ class EPCL3DETRDetector(Base3DDetector):
 
     def predict(self, batch_inputs_dict: Dict, batch_data_samples: List) -> List:
         """Fill ``pred_instances_3d`` of every sample (``DepthInstance3DBoxes``,
-        ``scores_3d``, ``labels_3d``); the input points feed 3DETR's empty-box filter."""
+        ``scores_3d``, ``labels_3d``); the input points feed 3DETR's empty-box filter.
+        An open-vocabulary head without class names takes ``dataset_meta['classes']``
+        (what mmdet3d's ``init_model`` sets from the checkpoint or the config)."""
+        if self.open_vocabulary and self.class_names is None:
+            classes = (getattr(self, 'dataset_meta', None) or {}).get('classes')
+            if classes:
+                self.set_class_names(classes)
         centers, feats, lo, hi = self.extract_feat(batch_inputs_dict)
         points = stack_points(batch_inputs_dict['points'],
                               'PointSample(num_points=...)')  # (B, N, 3 + C)

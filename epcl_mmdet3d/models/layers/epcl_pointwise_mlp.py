@@ -20,7 +20,9 @@ class EPCLPointwiseMLP(BaseModule):
     Args:
         in_channels: C_in.
         hidden_channels: widths of the hidden layers.
-        out_channels: C_out.
+        out_channels: C_out; None: no output layer (the MLP ends after its last
+            hidden layer, C_out = the last hidden width), for a classifier of its own
+            after it (``EPCLTextEmbeddingClassifier``).
         dropout: dropout after every hidden layer (3DETR's heads: 0.3); None: no
             dropout layer (3DETR's projection).
         hidden_bias: bias in the hidden convolutions (3DETR: False, BatchNorm follows).
@@ -30,7 +32,8 @@ class EPCLPointwiseMLP(BaseModule):
         init_cfg: mmengine init config.
     """
 
-    def __init__(self, in_channels: int, hidden_channels: Sequence[int], out_channels: int,
+    def __init__(self, in_channels: int, hidden_channels: Sequence[int],
+                 out_channels: Optional[int],
                  dropout: Optional[float] = None, hidden_bias: bool = False, out_bias: bool = True,
                  out_norm: bool = False, out_act: bool = False,
                  init_cfg=None) -> None:
@@ -45,6 +48,12 @@ class EPCLPointwiseMLP(BaseModule):
             if dropout is not None:
                 layers.append(nn.Dropout(dropout))
             prev = width
+        if out_channels is None:
+            if out_norm or out_act or not hidden_channels:
+                raise ValueError('out_channels=None (no output layer) needs hidden layers '
+                                 'and no out_norm / out_act')
+            self.layers = nn.Sequential(*layers)
+            return
         layers.append(nn.Conv1d(prev, out_channels, 1, bias=out_bias))
         if out_norm:
             layers.append(nn.BatchNorm1d(out_channels))

@@ -1,4 +1,6 @@
 """mmdet3d's EncoderDecoder3D whose decode head takes its input widths from the backbone."""
+from typing import List, Optional, Sequence
+
 from mmdet3d.models.segmentors import EncoderDecoder3D
 from mmdet3d.registry import MODELS
 
@@ -15,6 +17,8 @@ class EPCLEncoderDecoder3D(EncoderDecoder3D):
     the tokens (``backbone.tokenizer.skip_channels[:-1]``: the input point channels,
     then each grouping level's). A config therefore never spells out 768 or the level
     widths; a value it does give must agree, or building fails with what to change.
+    A head with an open-vocabulary ``cls_classifier`` is handed the backbone's CLIP
+    text tower, and :meth:`set_class_names` names its classes.
     """
 
     def _init_decode_head(self, decode_head: dict) -> None:
@@ -29,7 +33,29 @@ class EPCLEncoderDecoder3D(EncoderDecoder3D):
                 raise ValueError(
                     f'decode_head.{key}={given} does not match the backbone, which gives '
                     f'{value}; drop {key} from the decode_head config (it is derived)')
+        if decode_head.get('cls_classifier') is not None:
+            decode_head['text_tower'] = self.backbone.clip
         super()._init_decode_head(decode_head)
+
+    @property
+    def open_vocabulary(self) -> bool:
+        """Whether the segmentor names its classes by text (any names, no retraining)."""
+        return bool(getattr(self.decode_head, 'open_vocabulary', False))
+
+    @property
+    def class_names(self) -> Optional[List[str]]:
+        """The names set by :meth:`set_class_names` (None before)."""
+        return getattr(self.decode_head, 'class_names', None)
+
+    def set_class_names(self, names: Sequence[str]) -> None:
+        """Segment into ``names`` from now on: any names with an open-vocabulary head
+        (``decode_head.cls_classifier``), else exactly ``num_classes`` of them.
+        ``EPCLClassNamesHook`` calls it with the data set's ``metainfo['classes']``."""
+        if not hasattr(self.decode_head, 'set_class_names'):
+            raise TypeError(f'{type(self.decode_head).__name__} cannot change its classes; '
+                            'use EPCLSegHead')
+        self.decode_head.set_class_names(names)
+        self.num_classes = self.decode_head.num_classes
 
     @staticmethod
     def _checked(batch_inputs_dict: dict) -> dict:
@@ -41,6 +67,12 @@ class EPCLEncoderDecoder3D(EncoderDecoder3D):
         return super().loss(self._checked(batch_inputs_dict), batch_data_samples)
 
     def predict(self, batch_inputs_dict: dict, batch_data_samples, rescale: bool = True):
+        """mmdet3d's prediction; an open-vocabulary head without class names first takes
+        ``dataset_meta['classes']`` (what mmdet3d's ``init_model`` sets)."""
+        if self.open_vocabulary and self.class_names is None:
+            classes = (getattr(self, 'dataset_meta', None) or {}).get('classes')
+            if classes:
+                self.set_class_names(classes)
         return super().predict(self._checked(batch_inputs_dict), batch_data_samples, rescale)
 
     def _forward(self, batch_inputs_dict: dict, batch_data_samples=None):

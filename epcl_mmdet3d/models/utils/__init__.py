@@ -1,3 +1,5 @@
+from .class_name_embeddings import DEFAULT_TEMPLATES, encode_class_names
 from .point_inputs import points_as_float32, points_as_list, stack_points
 
-__all__ = ['points_as_float32', 'points_as_list', 'stack_points']
+__all__ = ['DEFAULT_TEMPLATES', 'encode_class_names', 'points_as_float32', 'points_as_list',
+           'stack_points']

@@ -18,3 +18,16 @@ def test_errors_say_what_to_do():
         EPCLSemanticClassSubset(classes=('chair', 'lamp'))
     with pytest.raises(KeyError, match='with_seg_3d=True'):
         EPCLSemanticClassSubset(classes=('chair', ))(dict(points=None))
+
+
+def test_ignore_index_and_what_the_metric_reads():
+    """Open-vocabulary protocols keep one "unlabelled" value for every class list, and the
+    test-time labels SegMetric reads (eval_ann_info) are re-indexed too."""
+    transform = EPCLSemanticClassSubset(classes=('chair', 'bookshelf'), ignore_index=13)
+    labels = np.array([0, 2, 5, 7, 18])
+    out = transform(dict(pts_semantic_mask=labels,
+                         eval_ann_info=dict(pts_semantic_mask=labels)))
+    assert out['pts_semantic_mask'].tolist() == [13, 0, 13, 1, 13]
+    assert out['eval_ann_info']['pts_semantic_mask'].tolist() == [13, 0, 13, 1, 13]
+    with pytest.raises(ValueError, match="ignore_index=1 is the label of class 'bookshelf'"):
+        EPCLSemanticClassSubset(classes=('chair', 'bookshelf'), ignore_index=1)

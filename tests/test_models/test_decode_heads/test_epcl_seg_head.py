@@ -157,3 +157,18 @@ def test_in_norm_off_feeds_clip_outputs_raw(encoder):
     patch[..., 0] += 1000.0
     head(dict(feats, patch_feats=patch))
     assert seen[0][:, 0].abs().min() > 900.0  # the large channel passes through
+
+
+def test_default_conv_seg_is_numerically_unchanged(encoder):
+    """Figures recorded on the code before the open-vocabulary option (cls_classifier)
+    existed (seed 0): the default path must not move by one bit."""
+    head = _head(encoder.embed_dims)
+    head.init_weights()
+    head.eval()
+    assert head.cls_classifier is None and head.conv_seg.out_channels == NUM_CLASSES
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        logits = head(encoder(torch.rand(2, 128, 9, generator=gen)))
+    assert logits.double().sum().item() == pytest.approx(305.9125356579534, abs=1e-4)
+    assert logits[0, :3, 0].tolist() == pytest.approx(
+        [0.3017385005950928, 0.08279602974653244, 0.06514445692300797], abs=1e-6)

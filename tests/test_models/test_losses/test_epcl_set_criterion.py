@@ -101,3 +101,34 @@ def test_no_bin_term_without_bin_predictions(box_encoder):
                            'loss_angle_reg'}
     for k, v in no_yaw.items():
         torch.testing.assert_close(v, with_yaw[k])
+
+
+def test_ignored_boxes_mask_are_matched_and_given_no_loss(box_encoder):
+    """ignored_boxes='mask': a box labelled -1 (a novel class) takes a query, and that
+    query gets no loss: neither its class, nor "no object", nor a box term."""
+    import torch.nn.functional as F
+    lo, hi = torch.zeros(3), torch.tensor([6.0, 6.0, 3.0])
+    gt = torch.tensor([[1.0, 1.0, 0.5, 0.8, 0.6, 1.0], [4.0, 3.0, 1.0, 1.5, 1.0, 2.0]])
+    labels = torch.tensor([1, -1])  # the second box: a class left out of training
+    # query 0 on the labelled box, query 1 on the ignored one (wrongly sized), 2 elsewhere
+    boxes = torch.tensor([[1.0, 1.0, 0.5, 0.8, 0.6, 1.0], [4.0, 3.0, 1.0, 1.0, 0.6, 1.0],
+                          [3.0, 5.0, 1.0, 0.5, 0.5, 0.5]])
+    logits = torch.randn(3, 3, generator=torch.Generator().manual_seed(0))
+    preds = _preds_from_boxes(box_encoder, boxes, logits, lo, hi)
+    masked = EPCLSetCriterion(num_classes=2, ignored_boxes='mask')(
+        preds, [_targets(gt, labels, lo, hi)])
+    weight = torch.tensor([1.0, 1.0, 0.25])
+    # the class loss of queries 0 (class 1) and 2 ("no object") only
+    expected = F.cross_entropy(logits[[0, 2]], torch.tensor([1, 2]), weight=weight)
+    assert torch.allclose(masked['loss_cls'], expected)
+    # box terms: the labelled pair only, normalised by the one labelled box
+    dropped = EPCLSetCriterion(num_classes=2)(preds, [_targets(gt[:1], labels[:1], lo, hi)])
+    for key in ('loss_giou', 'loss_center', 'loss_size'):
+        assert torch.allclose(masked[key], dropped[key]), key
+    # 'drop' (the default, the head removes the box): query 1 is trained as "no object"
+    assert torch.allclose(dropped['loss_cls'], F.cross_entropy(
+        logits, torch.tensor([1, 2, 2]), weight=weight))
+    with pytest.raises(ValueError, match="ignored_boxes='drop'"):
+        EPCLSetCriterion(num_classes=2)(preds, [_targets(gt, labels, lo, hi)])
+    with pytest.raises(ValueError, match="'drop'.*'mask'"):
+        EPCLSetCriterion(num_classes=2, ignored_boxes='skip')
