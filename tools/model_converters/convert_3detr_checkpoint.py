@@ -103,6 +103,14 @@ def _rename(state: Dict[str, Tensor], to_ours: bool) -> Dict[str, Tensor]:
 ANGLE_CLS = 'mlp_heads.angle_cls_head.'
 
 
+def _out_width(state: Dict[str, Tensor], head: str) -> Optional[int]:
+    """Output width of one of 3DETR's ``mlp_heads`` (its last conv), None if absent."""
+    convs = [k for k in state if re.fullmatch(rf'mlp_heads\.{head}\.layers\.\d+\.weight', k)]
+    if not convs:
+        return None
+    return state[max(convs, key=lambda k: int(k.split('.')[3]))].shape[0]
+
+
 def single_bin_angle_cls(state: Dict[str, Tensor]) -> Dict[str, Tensor]:
     """The tensors of 3DETR's yaw-bin classifier when it has one bin (ScanNet).
 
@@ -110,11 +118,7 @@ def single_bin_angle_cls(state: Dict[str, Tensor]) -> Dict[str, Tensor]:
     1, so nothing it computes reaches a box or a loss; ``EPCL3DETRHead`` does not build
     it (one bin: residual MLP only). The converter leaves these tensors out.
     """
-    names = [k for k in state if k.startswith(ANGLE_CLS) and k.endswith('.weight')]
-    if not names:
-        return {}
-    last = max(names, key=lambda k: int(k[len(ANGLE_CLS):].split('.')[1]))
-    if state[last].shape[0] != 1:
+    if _out_width(state, 'angle_cls_head') != 1:
         return {}
     return {k: v for k, v in state.items() if k.startswith(ANGLE_CLS)}
 
@@ -160,13 +164,8 @@ def describe(state: Dict[str, Tensor]) -> dict:
     """
     masked = any(k.startswith('encoder.interim_downsampling.') for k in state)
 
-    def out_width(head):
-        convs = [k for k in state if re.fullmatch(rf'mlp_heads\.{head}\.layers\.\d+\.weight', k)]
-        last = max(convs, key=lambda k: int(k.split('.')[3]))
-        return state[last].shape[0]
-
-    num_classes = out_width('sem_cls_head') - 1  # the last logit is "no object"
-    bins = out_width('angle_cls_head')
+    num_classes = _out_width(state, 'sem_cls_head') - 1  # the last logit is "no object"
+    bins = _out_width(state, 'angle_cls_head')
     dataset = 'scannet' if bins == 1 else 'sunrgbd'
     return dict(masked=masked, num_classes=num_classes, num_angle_bins=bins,
                 config=f"configs/3detr{'-m' if masked else ''}_{dataset}_det.py")
