@@ -1,16 +1,16 @@
 """EPCL detector: frozen-CLIP point encoder + 3DETR-style box decoder."""
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmdet3d.models.detectors import Base3DDetector
 from mmdet3d.registry import MODELS
 from torch import Tensor
 
-from ..utils import stack_points
+from ..utils import ClassNamesMixin, stack_points
 
 
 @MODELS.register_module()
-class EPCL3DETRDetector(Base3DDetector):
+class EPCL3DETRDetector(ClassNamesMixin, Base3DDetector):
     """Points -> ``EPCLEncoder`` (tokenizer, task tokens, frozen CLIP) -> 3DETR head.
 
     Args:
@@ -35,22 +35,6 @@ class EPCL3DETRDetector(Base3DDetector):
         if bbox_head.get('cls_classifier') is not None:
             bbox_head['text_tower'] = self.backbone.clip
         self.bbox_head = MODELS.build(bbox_head)
-
-    @property
-    def open_vocabulary(self) -> bool:
-        """Whether the detector names its classes by text (any names, no retraining)."""
-        return self.bbox_head.open_vocabulary
-
-    @property
-    def class_names(self) -> Optional[List[str]]:
-        """The names set by :meth:`set_class_names` (None before)."""
-        return self.bbox_head.class_names
-
-    def set_class_names(self, names: Sequence[str]) -> None:
-        """Detect ``names`` from now on: any names with an open-vocabulary head
-        (``bbox_head.cls_classifier``), else exactly ``num_classes`` of them.
-        ``EPCLClassNamesHook`` calls it with the data set's ``metainfo['classes']``."""
-        self.bbox_head.set_class_names(names)
 
     def extract_feat(self, batch_inputs_dict: Dict) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
         """Encode the points.
@@ -110,10 +94,7 @@ class EPCL3DETRDetector(Base3DDetector):
         ``scores_3d``, ``labels_3d``); the input points feed 3DETR's empty-box filter.
         An open-vocabulary head without class names takes ``dataset_meta['classes']``
         (what mmdet3d's ``init_model`` sets from the checkpoint or the config)."""
-        if self.open_vocabulary and self.class_names is None:
-            classes = (getattr(self, 'dataset_meta', None) or {}).get('classes')
-            if classes:
-                self.set_class_names(classes)
+        self._take_dataset_classes()
         centers, feats, lo, hi = self.extract_feat(batch_inputs_dict)
         points = stack_points(batch_inputs_dict['points'],
                               'PointSample(num_points=...)')  # (B, N, 3 + C)

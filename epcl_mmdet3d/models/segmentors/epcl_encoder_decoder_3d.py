@@ -1,14 +1,14 @@
 """mmdet3d's EncoderDecoder3D whose decode head takes its input widths from the backbone."""
-from typing import List, Optional, Sequence
+from typing import Sequence
 
 from mmdet3d.models.segmentors import EncoderDecoder3D
 from mmdet3d.registry import MODELS
 
-from ..utils import points_as_list
+from ..utils import ClassNamesMixin, points_as_list
 
 
 @MODELS.register_module()
-class EPCLEncoderDecoder3D(EncoderDecoder3D):
+class EPCLEncoderDecoder3D(ClassNamesMixin, EncoderDecoder3D):
     """``EncoderDecoder3D`` (training, slide inference, ``SegMetric``) unchanged, except
     that the decode head's input widths are filled in from the built backbone.
 
@@ -20,6 +20,8 @@ class EPCLEncoderDecoder3D(EncoderDecoder3D):
     A head with an open-vocabulary ``cls_classifier`` is handed the backbone's CLIP
     text tower, and :meth:`set_class_names` names its classes.
     """
+
+    class_head_key = 'decode_head'  # ClassNamesMixin
 
     def _init_decode_head(self, decode_head: dict) -> None:
         decode_head = dict(decode_head)
@@ -37,24 +39,9 @@ class EPCLEncoderDecoder3D(EncoderDecoder3D):
             decode_head['text_tower'] = self.backbone.clip
         super()._init_decode_head(decode_head)
 
-    @property
-    def open_vocabulary(self) -> bool:
-        """Whether the segmentor names its classes by text (any names, no retraining)."""
-        return bool(getattr(self.decode_head, 'open_vocabulary', False))
-
-    @property
-    def class_names(self) -> Optional[List[str]]:
-        """The names set by :meth:`set_class_names` (None before)."""
-        return getattr(self.decode_head, 'class_names', None)
-
     def set_class_names(self, names: Sequence[str]) -> None:
-        """Segment into ``names`` from now on: any names with an open-vocabulary head
-        (``decode_head.cls_classifier``), else exactly ``num_classes`` of them.
-        ``EPCLClassNamesHook`` calls it with the data set's ``metainfo['classes']``."""
-        if not hasattr(self.decode_head, 'set_class_names'):
-            raise TypeError(f'{type(self.decode_head).__name__} cannot change its classes; '
-                            'use EPCLSegHead')
-        self.decode_head.set_class_names(names)
+        """As :class:`ClassNamesMixin`'s; the segmentor's ``num_classes`` follows."""
+        super().set_class_names(names)
         self.num_classes = self.decode_head.num_classes
 
     @staticmethod
@@ -69,10 +56,7 @@ class EPCLEncoderDecoder3D(EncoderDecoder3D):
     def predict(self, batch_inputs_dict: dict, batch_data_samples, rescale: bool = True):
         """mmdet3d's prediction; an open-vocabulary head without class names first takes
         ``dataset_meta['classes']`` (what mmdet3d's ``init_model`` sets)."""
-        if self.open_vocabulary and self.class_names is None:
-            classes = (getattr(self, 'dataset_meta', None) or {}).get('classes')
-            if classes:
-                self.set_class_names(classes)
+        self._take_dataset_classes()
         return super().predict(self._checked(batch_inputs_dict), batch_data_samples, rescale)
 
     def _forward(self, batch_inputs_dict: dict, batch_data_samples=None):
