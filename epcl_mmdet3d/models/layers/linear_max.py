@@ -18,7 +18,8 @@ An optional prologue (:class:`NormReLU`) lets the Function take the input of a
 norm -> ReLU block instead of its output: forward runs the norm module as usual
 (running statistics updated once), only the norm's input is kept, and backward
 recomputes norm -> ReLU from it (batch statistics recomputed from the same rows with the
-same kernel) before back-propagating through it.
+same kernel) and runs the norm's own backward kernel, holding at most two (G * K, C_in)
+tensors beside x at a time.
 """
 from typing import Optional, Sequence
 
@@ -62,18 +63,62 @@ class NormReLU:
         """(R, C) -> (R, C) through the module itself (updates running statistics)."""
         return F.relu(self.norm(x), inplace=True)
 
-    def recompute(self, x: Tensor, *params: Tensor) -> Tensor:
-        """The same (R, C) -> (R, C) map as a pure function of ``x`` and ``params``."""
+    def recompute(self, x: Tensor, *params: Tensor):
+        """The forward map again, without touching running statistics.
+
+        Args:
+            x: (R, C) the norm's input.
+            params: :meth:`params` as the Function saved them.
+
+        Returns:
+            ``a`` (R, C) = ReLU(norm(x)) and the statistics :meth:`backward` takes.
+        """
         norm = self.norm
         weight, bias = _affine(norm, params)
         if isinstance(norm, nn.LayerNorm):
-            out = F.layer_norm(x, norm.normalized_shape, weight, bias, norm.eps)
+            out, mean, rstd = torch.native_layer_norm(x, norm.normalized_shape, weight, bias,
+                                                      norm.eps)
+            stats = (mean, rstd)
         elif self.batch_stats:
-            out = F.batch_norm(x, None, None, weight, bias, True, 0.0, norm.eps)
+            out, mean, invstd = torch.native_batch_norm(x, weight, bias, None, None, True,
+                                                        0.0, norm.eps)
+            stats = (mean, invstd)
         else:
             out = F.batch_norm(x, norm.running_mean, norm.running_var, weight, bias, False,
                                0.0, norm.eps)
-        return F.relu(out)
+            stats = (norm.running_mean, norm.running_var)
+        return out.relu_(), stats
+
+    def backward(self, grad: Tensor, x: Tensor, stats, params: Sequence[Tensor],
+                 needs: Sequence[bool]):
+        """The norm's backward (the kernels its autograd runs); ReLU's mask already applied.
+
+        Args:
+            grad: (R, C) gradient of the norm's output.
+            x: (R, C) the norm's input.
+            stats: from :meth:`recompute`.
+            params: :meth:`params`.
+            needs: whether x, and each of ``params``, wants a gradient.
+
+        Returns:
+            the gradients of x and of each of ``params`` (None where not needed).
+        """
+        norm = self.norm
+        weight, bias = _affine(norm, params)
+        wanted = iter(needs[1:])
+        mask = [needs[0]] + [p is not None and next(wanted) for p in (weight, bias)]
+        if isinstance(norm, nn.LayerNorm):
+            grads = torch.ops.aten.native_layer_norm_backward(
+                grad, x, norm.normalized_shape, *stats, weight, bias, mask)
+        elif self.batch_stats:
+            grads = torch.ops.aten.native_batch_norm_backward(
+                grad, x, weight, None, None, *stats, True, norm.eps, mask)
+        else:
+            grads = torch.ops.aten.native_batch_norm_backward(
+                grad, x, weight, *stats, None, None, False, norm.eps, mask)
+        grad_x, grad_weight, grad_bias = [g if m else None for g, m in zip(grads, mask)]
+        return [grad_x] + [g for g, p in ((grad_weight, weight), (grad_bias, bias))
+                           if p is not None]
 
 
 def _affine(norm: nn.Module, params: Sequence[Tensor]):
@@ -102,7 +147,6 @@ class LinearMax(torch.autograd.Function):
         if bias is not None:
             out += bias
         ctx.prologue = prologue
-        ctx.has_bias = bias is not None
         ctx.save_for_backward(x, weight, idx, *params)
         return out
 
@@ -115,14 +159,10 @@ class LinearMax(torch.autograd.Function):
         need_p = ctx.needs_input_grad[5:]
         grad_out = grad_out.contiguous()
         prologue = ctx.prologue
-        if prologue is not None:
-            with torch.enable_grad():
-                leaves = [t.detach().requires_grad_(need)
-                          for t, need in zip([x] + params, [need_x] + list(need_p))]
-                a_graph = prologue.recompute(leaves[0].reshape(-1, in_channels), *leaves[1:])
-            a = a_graph.detach()  # (G * K, C_in)
+        if prologue is not None:  # ReLU(norm(x)) again, from x and the norm's statistics
+            a, stats = prologue.recompute(x.reshape(-1, in_channels), *params)
         else:
-            a = x.reshape(-1, in_channels)
+            a = x.reshape(-1, in_channels)  # (G * K, C_in)
         # row of the (G * K, C_in) input that won each (group, channel): (G, C_out)
         rows = idx + torch.arange(num_groups, device=x.device).unsqueeze(1) * group_size
         grad_x = grad_weight = grad_bias = None
@@ -132,17 +172,21 @@ class LinearMax(torch.autograd.Function):
                                           per_sample_weights=grad_out.t())
         if need_b:
             grad_bias = grad_out.sum(0)
-        if need_x or any(need_p):
-            grad_a = _input_grad(idx, grad_out, weight, group_size)  # (G * K, C_in)
-            if prologue is None:
-                grad_x = grad_a.reshape(num_groups, group_size, in_channels)
-            else:
-                wanted = [t for t in leaves if t.requires_grad]
-                grads = iter(torch.autograd.grad(a_graph, wanted, grad_a))
-                grad_x, *grad_params = [next(grads) if t.requires_grad else None
-                                        for t in leaves]
-                if grad_x is not None:
-                    grad_x = grad_x.reshape(num_groups, group_size, in_channels)
+        if not (need_x or any(need_p)):
+            return grad_x, grad_weight, grad_bias, None, None, *grad_params
+        if prologue is not None:  # ReLU's backward: zero where its output is <= 0
+            dropped = a <= 0  # (G * K, C_in) bool; a itself is freed before grad_a exists
+            del a
+        grad_a = _input_grad(idx, grad_out, weight, group_size)  # (G * K, C_in)
+        if prologue is None:
+            grad_x = grad_a.reshape(num_groups, group_size, in_channels)
+        else:
+            grad_a.masked_fill_(dropped, 0)
+            del dropped
+            grad_x, *grad_params = prologue.backward(
+                grad_a, x.reshape(-1, in_channels), stats, params, [need_x, *need_p])
+            if grad_x is not None:
+                grad_x = grad_x.reshape(num_groups, group_size, in_channels)
         return (grad_x, grad_weight, grad_bias, None, None, *grad_params)
 
 

@@ -76,24 +76,26 @@ def test_linear_max_float32_and_gradcheck():
     assert torch.autograd.gradcheck(linear_max, args)
 
 
-@pytest.mark.parametrize('norm_type', ['bn_train', 'bn_eval', 'bn_no_stats', 'ln'])
+@pytest.mark.parametrize('norm_type', ['bn_train', 'bn_eval', 'bn_no_stats', 'bn_no_affine',
+                                       'ln', 'ln_no_affine'])
 @pytest.mark.parametrize('ties', [False, True])
 def test_norm_relu_recomputed_in_backward_matches_eager(norm_type, ties):
     """Outputs, input / weight / bias / norm-affine gradients and the running statistics
     equal those of norm -> ReLU -> linear -> max run as plain layers."""
     torch.manual_seed(1)
     channels = 6
-    if norm_type == 'ln':
-        norm = nn.LayerNorm(channels)
+    if norm_type.startswith('ln'):
+        norm = nn.LayerNorm(channels, elementwise_affine=norm_type == 'ln')
     else:
-        norm = nn.BatchNorm1d(channels, track_running_stats=norm_type != 'bn_no_stats')
+        norm = nn.BatchNorm1d(channels, affine=norm_type != 'bn_no_affine',
+                              track_running_stats=norm_type != 'bn_no_stats')
         if norm_type == 'bn_eval':
             norm.running_mean.uniform_(-1, 1)
             norm.running_var.uniform_(0.5, 2)
             norm.eval()
     norm = norm.double()
-    nn.init.uniform_(norm.weight, 0.5, 1.5)
-    nn.init.uniform_(norm.bias, -0.5, 0.5)
+    for param in norm.parameters():  # weight and bias away from their 1 and 0
+        nn.init.uniform_(param, -0.5, 1.5)
     twin = [norm, copy.deepcopy(norm)]
     x = _groups(10, 7, channels, ties)
     weight, bias = torch.randn(9, channels, dtype=torch.float64), torch.randn(9).double()
@@ -113,7 +115,7 @@ def test_norm_relu_recomputed_in_backward_matches_eager(norm_type, ties):
         results[-1][1] = _summed_over_ties(x, results[-1][1])
     for a, b in zip(*results):
         torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10)
-    assert len(results[0]) == 6 + len(list(norm.buffers()))
+    assert len(results[0]) == 4 + len(list(norm.parameters())) + len(list(norm.buffers()))
     if norm_type == 'bn_train':  # running statistics updated once, as by the plain layer
         assert norm.num_batches_tracked.item() == 1
 
