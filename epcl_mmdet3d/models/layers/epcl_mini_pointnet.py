@@ -11,6 +11,15 @@ from torch import Tensor, nn
 from .linear_max import NormReLU, linear_max
 
 
+def _autocast_enabled(device_type: str) -> bool:
+    try:
+        return torch.is_autocast_enabled(device_type)
+    except TypeError:  # torch < 2.4: no device argument
+        if device_type == 'cpu':
+            return torch.is_autocast_cpu_enabled()
+        return torch.is_autocast_enabled()
+
+
 class _PointMLP(nn.Module):
     """Linear -> norm -> ReLU -> Linear over the last dimension of (..., C)."""
 
@@ -118,7 +127,7 @@ class EPCLMiniPointNet(BaseModule):
         fc1 = self.second.fc1
         h = F.linear(x, fc1.weight[:, first_out:])  # (B, M, K, H)
         h += F.linear(pooled, fc1.weight[:, :first_out], fc1.bias)  # + (B, M, 1, H)
-        fused = self.fused_max and not torch.is_autocast_enabled(h.device.type)
+        fused = self.fused_max and not _autocast_enabled(h.device.type)
         h = self.second.tail_max(h.reshape(batch_size * num_groups, group_size, -1), fused,
                                  self.recompute_norm)  # (B * M, C_out)
         return h.reshape(batch_size, num_groups, -1)  # (B, M, C_out)
