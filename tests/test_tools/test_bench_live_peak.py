@@ -1,19 +1,6 @@
 """benchmarks/bench_train_step.py's live-tensor peak, the CPU figure the memory ratios use."""
-import importlib.util
-import os.path as osp
-
 import torch
 from torch import nn
-
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def _bench():
-    path = osp.join(ROOT, 'benchmarks', 'bench_train_step.py')
-    spec = importlib.util.spec_from_file_location('bench_train_step', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class _Wrapper:
@@ -21,8 +8,8 @@ class _Wrapper:
         self.optimizer = optimizer
 
 
-def test_live_peak_counts_resident_state_and_the_step_peak():
-    bench = _bench()
+def test_live_peak_counts_resident_state_and_the_step_peak(load_tool):
+    bench = load_tool('gpu_check')._bench_module()  # benchmarks/bench_train_step.py
     model = nn.Linear(256, 256)
     wrapper = _Wrapper(torch.optim.Adam(model.parameters()))
     x = torch.randn(512, 256)
