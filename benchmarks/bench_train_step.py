@@ -4,7 +4,8 @@
         [--settings cls det seg] [--extra-variants frozen-bf16 frozen-cp light-tokenizer 3detr]
 
 Each setting is the real config (configs/epcl_modelnet40_cls.py, epcl_scannet_det.py,
-epcl_s3dis_seg.py) with ViT-B-16 random weights; ``--scale`` multiplies the batch size
+epcl_s3dis_seg.py) with its CLIP (ViT-B/32, QuickGELU as OpenAI's weights) built with
+random weights; ``--scale`` multiplies the batch size
 and every point count (input points, token centres, hierarchy levels) by S, rounded
 (the group size K stays). A step is what mmengine's ``train_step`` does with the data
 already on the device: forward with loss, backward, optimizer step (the config's
@@ -34,6 +35,7 @@ import resource
 import subprocess
 import sys
 import time
+from functools import partial
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = dict(cls='configs/epcl_modelnet40_cls.py', det='configs/epcl_scannet_det.py',
@@ -58,6 +60,46 @@ def _rss_bytes() -> int:
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
 
 
+def _resident_bytes(model, optim_wrapper) -> int:
+    """Bytes of what lives between steps: parameters, buffers, optimizer state."""
+    import torch
+    storages = {}
+    tensors = list(model.parameters()) + list(model.buffers())
+    for state in optim_wrapper.optimizer.state.values():
+        tensors += [v for v in state.values() if torch.is_tensor(v)]
+    for t in tensors:
+        storage = t.untyped_storage()
+        storages[storage.data_ptr()] = storage.nbytes()
+    return sum(storages.values())
+
+
+def _live_peak_bytes(step, model, optim_wrapper, cuda) -> int:
+    """Peak bytes of live tensors over one training step (CPU: the analogue of CUDA's
+    ``max_memory_allocated``, which is what it returns on CUDA).
+
+    On CPU the RSS high-water mark also counts what the allocator keeps after a free
+    (glibc returns little of it) and so grows from step to step; this counts tensors
+    only: what lives between steps plus the highest net allocation during one more
+    step, read from the profiler's allocation events. Run after the timed steps.
+    """
+    import tempfile
+
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+    if cuda:
+        return torch.cuda.max_memory_allocated()
+    resident = _resident_bytes(model, optim_wrapper)
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        step()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = osp.join(tmp, 'trace.json')
+        prof.export_chrome_trace(path)
+        with open(path) as f:
+            events = json.load(f)['traceEvents']
+    net = [e['args']['Total Allocated'] for e in events if e.get('name') == '[memory]']
+    return resident + max(net, default=0)
+
+
 # ---------------------------------------------------------------- worker process
 def _build(setting, variant, scale):
     from mmdet3d.registry import MODELS
@@ -68,7 +110,13 @@ def _build(setting, variant, scale):
     model_cfg = cfg.model
     backbone = model_cfg.get('backbone') or model_cfg.get('encoder')
     clip = backbone.clip
-    clip.pretrained = None  # ViT-B-16 with random weights: nothing is downloaded
+    if clip.get('activation') is None and isinstance(clip.get('pretrained'), str) \
+            and not osp.isfile(clip.pretrained):
+        # the network the config's weights build (QuickGELU for OpenAI's tags), not the
+        # bare architecture's default: the random tower must cost what the real one costs
+        from epcl_mmdet3d.models.backbones.clip_weights import tag_activation
+        clip.activation = tag_activation(clip.arch, clip.pretrained)
+    clip.pretrained = None  # the config's CLIP with random weights: nothing is downloaded
     if variant == 'unfrozen':
         clip.frozen = False
     elif variant == 'frozen-bf16':
@@ -187,6 +235,14 @@ def _tower_flops(clip, batch, length):
     return batch * len(blocks) * (2 * linear + 3 * attention)
 
 
+def _plain_step(model, optim_wrapper, data):
+    """What mmengine's ``train_step`` does with the data already on the device."""
+    with optim_wrapper.optim_context(model):
+        losses = model(**data, mode='loss')
+    loss, _ = model.parse_losses(losses)
+    optim_wrapper.update_params(loss)
+
+
 def _matmul_flops_per_s(rows, width, hidden, dtype, device, sync):
     import torch
     a = torch.randn(rows, width, dtype=dtype, device=device)
@@ -256,6 +312,8 @@ def worker(args):
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         base = base_rss
+    live_peak = _live_peak_bytes(partial(_plain_step, model, optim_wrapper, data), model,
+                                 optim_wrapper, cuda)
     # the checkpointed model state: slim (what our checkpoints hold: no frozen CLIP, its
     # identity instead) against full (the frozen towers included)
     slim_bytes = _state_bytes(model.state_dict())
@@ -272,7 +330,8 @@ def worker(args):
         points=points, tokens=num_tokens, length=length, device=device,
         threads=torch.get_num_threads(), step_time=step_time, parts=parts,
         **_param_counts(model),
-        peak_bytes=peak, base_bytes=base, full_state_bytes=full_bytes,
+        peak_bytes=peak, base_bytes=base, live_peak_bytes=live_peak,
+        full_state_bytes=full_bytes,
         slim_state_bytes=slim_bytes,
         tower_flops_per_s=_tower_flops(clip, batch, length) / tower_time,
         matmul_flops_per_s=_matmul_flops_per_s(batch * length, clip.embed_dims, hidden,
@@ -339,10 +398,13 @@ def baseline_worker(args):
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         base = base_rss
+    live_peak = _live_peak_bytes(partial(_plain_step, model, optim_wrapper, data), model,
+                                 optim_wrapper, cuda)
     result = dict(setting=args.worker, variant=args.variant, scale=args.scale, batch=batch,
                   points=points, tokens=sa.num_point, device=device,
                   threads=torch.get_num_threads(), step_time=step_time, parts=parts,
-                  peak_bytes=peak, base_bytes=base, **_param_counts(model))
+                  peak_bytes=peak, base_bytes=base, live_peak_bytes=live_peak,
+                  **_param_counts(model))
     with open(args.out, 'w') as f:
         json.dump(result, f)
 
@@ -377,6 +439,10 @@ def _run_variant(setting, variant, args, tmp):
         return json.load(f)
 
 
+def _load(avg) -> str:
+    return ' '.join(f'{v:.2f}' for v in avg)
+
+
 def _mem(r):
     return r['peak_bytes'] - r['base_bytes']
 
@@ -386,6 +452,7 @@ def _summary(frozen, unfrozen):
     return dict(
         step_time_ratio=frozen['step_time'] / unfrozen['step_time'],
         peak_mem_ratio=mem(frozen) / mem(unfrozen),
+        live_mem_ratio=frozen['live_peak_bytes'] / unfrozen['live_peak_bytes'],
         tower_matmul_efficiency=frozen['tower_flops_per_s'] / frozen['matmul_flops_per_s'],
         sampling_share=frozen['parts']['grouping'] / frozen['step_time'],
         slim_ckpt_ratio=frozen['slim_state_bytes'] / frozen['full_state_bytes'])
@@ -413,6 +480,7 @@ def main():
         return worker(args)
     import tempfile
     results, summary = {}, {}
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         for setting in args.settings:
             for variant in ['frozen', 'unfrozen'] + list(args.extra_variants):
@@ -425,17 +493,23 @@ def main():
                 epcl, detr = results[setting, 'frozen'], results[setting, '3detr']
                 summary[setting].update(
                     epcl_vs_3detr_step_ratio=epcl['step_time'] / detr['step_time'],
-                    epcl_vs_3detr_mem_ratio=_mem(epcl) / _mem(detr))
+                    epcl_vs_3detr_mem_ratio=_mem(epcl) / _mem(detr),
+                    epcl_vs_3detr_live_mem_ratio=(epcl['live_peak_bytes']
+                                                  / detr['live_peak_bytes']))
+    load_after = os.getloadavg()
     first = next(iter(results.values()))
     print(f"scale {args.scale} ({first['device']}, {first['threads']} threads, "
-          f'{args.steps} timed steps, median)')
+          f'{args.steps} timed steps, median); load average (1, 5, 15 min) before '
+          f'{_load(load_before)}, after {_load(load_after)}')
     print(f'{"setting":8s}{"variant":16s}{"B":>3s}{"N":>7s}{"M":>6s}{"step s":>9s}'
-          f'{"peak GB":>9s}{"+model GB":>10s}{"trainable M":>12s}{"frozen M":>10s}'
+          f'{"peak GB":>9s}{"+model GB":>10s}{"live GB":>9s}{"trainable M":>12s}'
+          f'{"frozen M":>10s}'
           f'  {"tower":9s}{"autocast":9s}attention')
     for (setting, variant), r in results.items():
         print(f"{setting:8s}{variant:16s}{r['batch']:3d}{r['points']:7d}{r['tokens']:6d}"
               f"{r['step_time']:9.2f}{r['peak_bytes'] / 1e9:9.2f}"
               f"{(r['peak_bytes'] - r['base_bytes']) / 1e9:10.2f}"
+              f"{r['live_peak_bytes'] / 1e9:9.2f}"
               f"{r['trainable_params'] / 1e6:12.3f}{r['frozen_params'] / 1e6:10.3f}  "
               f"{r.get('tower_dtype', '-'):9s}{r.get('autocast', '-'):9s}"
               f"{r.get('attention', '-')}")
@@ -447,17 +521,24 @@ def main():
                 f'{k} {v:.3f}' for k, v in r['parts'].items()))
             continue
         print(f'{setting:8s}{variant:16s}' + ''.join(f"{r['parts'][p]:14.3f}" for p in PARTS))
+    print('\npeak GB / +model GB: RSS high-water mark, total / above the process before '
+          'the model (CUDA: max_memory_allocated); live GB: peak of live tensors in one '
+          'more step (CUDA: max_memory_allocated)')
     print('\nsummary (targets: step_time_ratio <= 0.65, peak_mem_ratio <= 0.6, '
           'tower_matmul_efficiency >= 0.5, sampling_share <= 0.1, slim_ckpt_ratio <= 0.1 '
           'det / 0.03 cls):')
     keys = list(dict.fromkeys(k for s in summary.values() for k in s))
-    print(f'{"setting":8s}' + ''.join(f'{k:>25s}' for k in keys))
+    widths = [max(25, len(k) + 2) for k in keys]
+    print(f'{"setting":8s}' + ''.join(f'{k:>{w}s}' for k, w in zip(keys, widths)))
     for setting, s in summary.items():
-        print(f'{setting:8s}' + ''.join(f"{s.get(k, float('nan')):25.3f}" for k in keys))
+        print(f'{setting:8s}' + ''.join(f"{s.get(k, float('nan')):{w}.3f}"
+                                         for k, w in zip(keys, widths)))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(summary, meta=dict(scale=args.scale, device=first['device'],
                                               threads=first['threads'],
+                                              loadavg_before=load_before,
+                                              loadavg_after=load_after,
                                               runs=list(results.values()))), f, indent=1)
 
 

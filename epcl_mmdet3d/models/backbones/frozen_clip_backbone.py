@@ -6,10 +6,12 @@ from typing import Dict, List, Optional, Sequence
 import torch
 import torch.nn.functional as F
 from mmdet3d.registry import MODELS
+from open_clip.transformer import QuickGELU
 from torch import Tensor, nn
 from torch.utils.checkpoint import checkpoint
 
 from ...utils.dtype_support import resolve_dtype
+from ..layers.quick_gelu import quick_gelu
 from .base_frozen_tower import BaseFrozenTower, state_sha256
 from .clip_weights import build_open_clip, clip_weights_sha256, describe
 
@@ -21,7 +23,9 @@ def _sdpa_block_forward(block: nn.Module, x: Tensor) -> Tensor:
     """open_clip ``ResidualAttentionBlock`` forward with fused attention.
 
     Same weights and maths as the block's own forward, but attention goes through
-    ``F.scaled_dot_product_attention`` instead of ``nn.MultiheadAttention``.
+    ``F.scaled_dot_product_attention`` instead of ``nn.MultiheadAttention``, and the
+    MLP's QuickGELU through :func:`quick_gelu` (the same numbers, one saved tensor
+    instead of three).
 
     Args:
         block: an open_clip ``ResidualAttentionBlock`` (self-attention, batch-first).
@@ -40,7 +44,15 @@ def _sdpa_block_forward(block: nn.Module, x: Tensor) -> Tensor:
     out = F.scaled_dot_product_attention(q, k, v)  # (B, H, L, D/H)
     out = out.transpose(1, 2).reshape(batch_size, length, width)  # (B, L, D)
     x = x + block.ls_1(attn.out_proj(out))
-    return x + block.ls_2(block.mlp(block.ln_2(x)))
+    return x + block.ls_2(_mlp_forward(block.mlp, block.ln_2(x)))
+
+
+def _mlp_forward(mlp: nn.Sequential, x: Tensor) -> Tensor:
+    """open_clip's MLP (c_fc, act, [ln,] c_proj) layer by layer, QuickGELU as
+    :func:`quick_gelu`: (B, L, D) -> (B, L, D)."""
+    for layer in mlp:
+        x = quick_gelu(x) if type(layer) is QuickGELU else layer(x)
+    return x
 
 
 def _supports_sdpa(block: nn.Module) -> bool:

@@ -164,3 +164,22 @@ def test_full_size_checkpoint_round_trip(tmp_path):
     assert clip(tokens, torch.zeros_like(tokens)).shape == (1, 33, 768)
     with pytest.raises(ValueError, match="does not fit open_clip architecture 'ViT-B-32'"):
         FrozenCLIPBackbone('ViT-B-32', pretrained=str(path))
+
+
+@pytest.mark.parametrize('frozen', [True, False])
+def test_sdpa_quick_gelu_matches_open_clip_blocks(tiny_clip_cfg, frozen):
+    """The fused block path (sdpa + the lean QuickGELU) against open_clip's own blocks:
+    the same outputs and input gradients, frozen or training."""
+    cfg = dict(tiny_clip_cfg, activation='quick_gelu', frozen=frozen)
+    sdpa = MODELS.build(dict(cfg, attn_impl='sdpa'))
+    native = MODELS.build(dict(cfg, attn_impl='native'))
+    assert type(sdpa.visual.transformer.resblocks[0].mlp.gelu).__name__ == 'QuickGELU'
+    tokens = torch.rand(2, 10, 64, requires_grad=True)
+    pos, task = torch.rand(2, 10, 64), torch.rand(2, 3, 64)
+    out = sdpa(tokens, pos, task)
+    ref = native(tokens, pos, task)
+    assert torch.allclose(out, ref, atol=1e-5)
+    grad = torch.rand_like(out)
+    got, = torch.autograd.grad(out, tokens, grad)
+    want, = torch.autograd.grad(ref, tokens, grad)
+    assert torch.allclose(got, want, atol=1e-5)

@@ -1,3 +1,5 @@
+import copy
+
 import pytest
 import torch
 from mmdet3d.registry import MODELS
@@ -55,3 +57,49 @@ def test_built_from_a_config_with_clear_width_errors():
     assert isinstance(net, EPCLMiniPointNet) and net(torch.rand(1, 2, 4, 3)).shape == (1, 2, 16)
     with pytest.raises(ValueError, match='two hidden_channels'):
         EPCLMiniPointNet(3, 16, hidden_channels=(8, 12, 16))
+
+
+@pytest.mark.parametrize('norm', ['BN1d', 'LN', 'GN'])
+@pytest.mark.parametrize('group_size', [1, 7])
+@pytest.mark.parametrize('recompute_norm', [True, False])
+def test_fused_max_matches_the_plain_layers(norm, group_size, recompute_norm):
+    """fused_max (linear + max in one Function, norm -> ReLU recomputed or not) gives the
+    plain layers' output, input and parameter gradients and running statistics, also
+    with tied maxima (repeated points, as kNN gives when a cloud has fewer than K).
+    Which of the repeated points wins a max depends on rounding, in the plain layers
+    too, so their input gradient is compared summed over the repeats."""
+    torch.manual_seed(group_size)
+    norm_cfg = dict(type='GN', num_groups=4) if norm == 'GN' else dict(type=norm)
+    fused = EPCLMiniPointNet(4, 40, (16, 24), norm_cfg=norm_cfg,
+                             recompute_norm=recompute_norm).double()
+    plain = copy.deepcopy(fused)
+    plain.fused_max = False
+    groups = torch.randn(3, 5, group_size, 4, dtype=torch.float64)
+    groups[:, :, group_size // 2:] = groups[:, :, :1]  # ties inside each group
+    weights = torch.randn(3, 5, 40, dtype=torch.float64)
+    for train in (True, False):
+        results = []
+        for net in (fused, plain):
+            net.train(train)
+            x = groups.clone().requires_grad_()
+            out = net(x)
+            (out * weights).sum().backward()
+            tied = x.grad[:, :, group_size // 2:].sum(2) + x.grad[:, :, :1].sum(2)
+            untied = x.grad[:, :, 1:group_size // 2]
+            results.append([out, tied, untied] + [p.grad.clone() for p in net.parameters()]
+                           + [b.clone() for b in net.buffers()])
+            net.zero_grad()
+        assert len(results[0]) == len(results[1]) > 3 + 10
+        for a, b in zip(*results):
+            torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+
+
+def test_fused_max_under_autocast_runs_the_plain_layers():
+    torch.manual_seed(0)
+    net = EPCLMiniPointNet(3, 16, (8, 12)).eval()
+    plain = copy.deepcopy(net)
+    plain.fused_max = False
+    x = torch.rand(2, 3, 5, 3)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        out, ref = net(x), plain(x)
+    assert out.dtype == torch.bfloat16 and torch.equal(out, ref)
