@@ -141,3 +141,29 @@ def test_clear_errors():
         linear_max(torch.rand(2, 3, 5), torch.rand(6, 4))
     with pytest.raises(TypeError, match='GroupNorm'):
         NormReLU(nn.GroupNorm(2, 4))
+
+
+@pytest.mark.cuda
+def test_cuda_matches_cpu():
+    """The Function on a GPU (embedding_bag, max with out=, native norms there) against
+    the same Function on the CPU, with the norm prologue and BatchNorm in train mode."""
+    torch.manual_seed(0)
+    x = torch.randn(32, 16, 24)
+    weight, bias = torch.randn(40, 24), torch.randn(40)
+    grad_out = torch.randn(32, 40)
+    results = []
+    for device in ('cpu', 'cuda'):
+        norm = nn.BatchNorm1d(24).to(device)
+        torch.manual_seed(1)
+        for param in norm.parameters():
+            nn.init.uniform_(param, -0.5, 1.5)
+
+        def fn(x, w, b):
+            return linear_max(x, w, b, NormReLU(norm), chunk_rows=64)
+
+        tensors = [t.to(device) for t in (x, weight, bias)]
+        out = _outputs_and_grads(fn, tensors[0], tensors[1:], grad_out.to(device))
+        results.append([t.cpu() for t in out + [p.grad for p in norm.parameters()]
+                        + [norm.running_mean, norm.running_var]])
+    for a, b in zip(*results):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)

@@ -44,3 +44,15 @@ def test_without_grad_runs_plainly():
     with torch.no_grad():
         y = quick_gelu(x.requires_grad_())
     assert not y.requires_grad and torch.equal(y, QuickGELU()(x))
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize('dtype', [torch.float32, torch.bfloat16])
+def test_same_numbers_as_open_clip_on_cuda(dtype):
+    x = (torch.randn(32, 96, device='cuda') * 4).to(dtype).requires_grad_()
+    grad = torch.randn(32, 96, device='cuda').to(dtype)
+    ref = QuickGELU()(x)
+    out = quick_gelu(x)
+    assert torch.equal(out, ref)
+    assert torch.equal(torch.autograd.grad(out, x, grad)[0],
+                       torch.autograd.grad(ref, x, grad)[0])
