@@ -73,21 +73,18 @@ def _resident_bytes(model, optim_wrapper) -> int:
     return sum(storages.values())
 
 
-def _live_peak_bytes(step, model, optim_wrapper, cuda) -> int:
-    """Peak bytes of live tensors over one training step (CPU: the analogue of CUDA's
-    ``max_memory_allocated``, which is what it returns on CUDA).
+def _live_peak_bytes(step, model, optim_wrapper) -> int:
+    """Peak bytes of live tensors over one more training step on CPU (the analogue of
+    CUDA's ``max_memory_allocated``).
 
-    On CPU the RSS high-water mark also counts what the allocator keeps after a free
-    (glibc returns little of it) and so grows from step to step; this counts tensors
-    only: what lives between steps plus the highest net allocation during one more
-    step, read from the profiler's allocation events. Run after the timed steps.
+    The RSS high-water mark also counts what the allocator keeps after a free (glibc
+    returns little of it) and so grows from step to step; this counts tensors only:
+    what lives between steps plus the highest net allocation during ``step()``, read
+    from the profiler's allocation events. Run after the timed steps.
     """
     import tempfile
 
-    import torch
     from torch.profiler import ProfilerActivity, profile
-    if cuda:
-        return torch.cuda.max_memory_allocated()
     resident = _resident_bytes(model, optim_wrapper)
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         step()
@@ -98,6 +95,20 @@ def _live_peak_bytes(step, model, optim_wrapper, cuda) -> int:
             events = json.load(f)['traceEvents']
     net = [e['args']['Total Allocated'] for e in events if e.get('name') == '[memory]']
     return resident + max(net, default=0)
+
+
+def _memory(model, optim_wrapper, data, cuda, base_rss) -> dict:
+    """A worker's memory figures after its timed steps: ``peak_bytes`` / ``base_bytes``
+    (RSS high-water mark and the process before the model; CUDA: max_memory_allocated
+    and 0) and ``live_peak_bytes`` (CUDA: max_memory_allocated again)."""
+    import torch
+    if cuda:
+        peak = torch.cuda.max_memory_allocated()
+        return dict(peak_bytes=peak, base_bytes=0, live_peak_bytes=peak)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # before the extra step
+    live = _live_peak_bytes(partial(_plain_step, model, optim_wrapper, data), model,
+                            optim_wrapper)
+    return dict(peak_bytes=peak, base_bytes=base_rss, live_peak_bytes=live)
 
 
 # ---------------------------------------------------------------- worker process
@@ -306,14 +317,7 @@ def worker(args):
             steps.append((end - start, parts))
     steps.sort(key=lambda s: s[0])
     step_time, parts = steps[len(steps) // 2]
-    if cuda:
-        peak = torch.cuda.max_memory_allocated()
-        base = 0
-    else:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        base = base_rss
-    live_peak = _live_peak_bytes(partial(_plain_step, model, optim_wrapper, data), model,
-                                 optim_wrapper, cuda)
+    memory = _memory(model, optim_wrapper, data, cuda, base_rss)
     # the checkpointed model state: slim (what our checkpoints hold: no frozen CLIP, its
     # identity instead) against full (the frozen towers included)
     slim_bytes = _state_bytes(model.state_dict())
@@ -330,8 +334,7 @@ def worker(args):
         points=points, tokens=num_tokens, length=length, device=device,
         threads=torch.get_num_threads(), step_time=step_time, parts=parts,
         **_param_counts(model),
-        peak_bytes=peak, base_bytes=base, live_peak_bytes=live_peak,
-        full_state_bytes=full_bytes,
+        **memory, full_state_bytes=full_bytes,
         slim_state_bytes=slim_bytes,
         tower_flops_per_s=_tower_flops(clip, batch, length) / tower_time,
         matmul_flops_per_s=_matmul_flops_per_s(batch * length, clip.embed_dims, hidden,
@@ -393,18 +396,11 @@ def baseline_worker(args):
                                             optimizer=end - bwd_end)))
     steps.sort(key=lambda s: s[0])
     step_time, parts = steps[len(steps) // 2]
-    if cuda:
-        peak, base = torch.cuda.max_memory_allocated(), 0
-    else:
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        base = base_rss
-    live_peak = _live_peak_bytes(partial(_plain_step, model, optim_wrapper, data), model,
-                                 optim_wrapper, cuda)
+    memory = _memory(model, optim_wrapper, data, cuda, base_rss)
     result = dict(setting=args.worker, variant=args.variant, scale=args.scale, batch=batch,
                   points=points, tokens=sa.num_point, device=device,
                   threads=torch.get_num_threads(), step_time=step_time, parts=parts,
-                  peak_bytes=peak, base_bytes=base, live_peak_bytes=live_peak,
-                  **_param_counts(model))
+                  **memory, **_param_counts(model))
     with open(args.out, 'w') as f:
         json.dump(result, f)
 

@@ -27,5 +27,5 @@ def test_live_peak_counts_resident_state_and_the_step_peak(load_tool):
     params = sum(p.numel() * 4 for p in model.parameters())
     resident = bench._resident_bytes(model, wrapper)
     assert resident >= 3 * params  # weights, exp_avg, exp_avg_sq
-    peak = bench._live_peak_bytes(step, model, wrapper, cuda=False)
+    peak = bench._live_peak_bytes(step, model, wrapper)
     assert resident + transient <= peak < resident + transient + 8 * 2 ** 20
